@@ -1,0 +1,226 @@
+"""The `papershelf` command: a thin layer over the library (parse arguments, call, print).
+
+Exit codes: 0 ok, 1 a user error (bad seed, bad YAML edit: the message says file:line),
+2 a usage error (unknown option, missing argument).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import PapershelfError, Problem
+
+EPILOG_ROOT = "Run it in the project folder (the one with mkdocs.yml), or pass --root."
+
+
+def _fail(problems: list[Problem]) -> None:
+    for problem in problems:
+        click.echo(f"Error: {problem}" if problem.severity == "error" else str(problem), err=True)
+    sys.exit(1)
+
+
+def _root_option(f):
+    return click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+                        show_default=True, help="Project folder (holds mkdocs.yml, tags.yml, seeds/).")(f)
+
+
+def _strict_option(f):
+    return click.option("--strict", is_flag=True, help="Treat warnings as errors (like mkdocs --strict).")(f)
+
+
+def _warn(problems: list[Problem]) -> None:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG_ROOT)
+@click.version_option(__version__, prog_name="papershelf")
+def main() -> None:
+    """papershelf: turn saved paper listings into a searchable reading-list site.
+
+    \b
+    Example:
+      papershelf check && papershelf build
+    """
+
+
+@main.command()
+@_root_option
+@_strict_option
+def check(root: Path, strict: bool) -> None:
+    """Validate seeds/sources.yml, the captures, tags.yml and curation.yml; list every problem.
+
+    \b
+    Example:
+      papershelf check --strict
+    """
+    from .site import load_project
+
+    try:
+        papers, _, _, _, problems = load_project(root, strict=strict)
+    except PapershelfError as exc:
+        _fail(exc.problems)
+    _warn(problems)
+    click.echo(f"ok: {len(papers)} papers, {len(problems)} warning(s)")
+
+
+@main.command()
+@_root_option
+@_strict_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write the generated pages into.")
+def generate(root: Path, strict: bool, out: Path) -> None:
+    """Write the generated pages to a folder (only changed files are rewritten).
+
+    \b
+    Example:
+      papershelf generate --out build/pages
+    """
+    from .site import build_site
+    from .write import write_tree
+
+    try:
+        site = build_site(root, strict=strict)
+        report = write_tree(out, site.pages)
+    except PapershelfError as exc:
+        _fail(exc.problems)
+    _warn(site.problems + report.kept)
+    click.echo(f"{len(report.written)} written, {len(report.unchanged)} unchanged, "
+               f"{len(report.removed)} removed, {len(report.kept)} left alone -> {out}")
+
+
+@main.command()
+@_root_option
+@click.option("--seeds", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+              help="Another captures folder with its own sources.yml (default: ROOT/seeds).")
+def export(root: Path, seeds: Path | None) -> None:
+    """Print every paper as a JSON array on stdout.
+
+    \b
+    Example:
+      papershelf export > papers.json
+    """
+    from .export import export_records
+    from .site import load_project
+
+    try:
+        papers, *_, problems = load_project(root, seeds=seeds)
+    except PapershelfError as exc:
+        _fail(exc.problems)
+    _warn(problems)
+    visible = [p for p in papers if not p.hidden]
+    click.echo(json.dumps(export_records(visible), ensure_ascii=False, indent=1))
+
+
+@main.command()
+@_root_option
+def stats(root: Path) -> None:
+    """A curator's to-do list: papers per theme and tag, untagged papers, rarely used tags.
+
+    \b
+    Example:
+      papershelf stats
+    """
+    from .site import load_project
+
+    try:
+        papers, _, taxonomy, _, _ = load_project(root)
+    except PapershelfError as exc:
+        _fail(exc.problems)
+    visible = [p for p in papers if not p.hidden]
+    themes = Counter(p.theme for p in visible)
+    tags = Counter(t for p in visible for t in p.tags)
+    click.echo(f"{len(visible)} papers ({len(papers) - len(visible)} hidden)\n\nPapers per theme:")
+    for theme in taxonomy.themes:
+        click.echo(f"  {themes.get(theme.slug, 0):5d}  {theme.slug}")
+    click.echo("\nPapers per tag:")
+    for tag in sorted(taxonomy.tags, key=lambda t: (-tags[t.slug], t.slug)):
+        click.echo(f"  {tags[tag.slug]:5d}  {tag.slug}")
+    other = [p for p in visible if p.theme == "other"]
+    untagged = [p for p in visible if not p.tags]
+    rare = [t.slug for t in taxonomy.tags if tags[t.slug] < 2]
+    click.echo(f"\nIn 'other' ({len(other)}): " + ", ".join(p.slug for p in other))
+    click.echo(f"No tags ({len(untagged)}): " + ", ".join(p.slug for p in untagged))
+    click.echo(f"Tags used fewer than twice ({len(rare)}): " + ", ".join(rare))
+
+
+@main.command()
+@_root_option
+@click.argument("slug")
+def explain(root: Path, slug: str) -> None:
+    """Why a paper has its tags and theme: every rule that fired, and the curation edits applied.
+
+    \b
+    Example:
+      papershelf explain distilbert-a-distilled-version-of-bert-smaller-faster-cheaper-and-lighter
+    """
+    from .site import load_project
+    from .taxonomy import MIN_SCORE, choose, score_paper
+    from .validate import suggest
+
+    try:
+        papers, _, taxonomy, curation, _ = load_project(root)
+    except PapershelfError as exc:
+        _fail(exc.problems)
+    paper = next((p for p in papers if p.slug == slug), None)
+    if paper is None:
+        _fail([Problem("papershelf", None, None, f"no paper '{slug}'{suggest(slug, [p.slug for p in papers])}")])
+    hits = score_paper(paper.title, paper.abstract, taxonomy)
+    rule_tags, rule_theme = choose(hits, taxonomy)
+    click.echo(f"{paper.title}\n  from: {', '.join(paper.origins)}\n\nRule hits (score >= {MIN_SCORE} gives the tag):")
+    for tag_slug, tag_hits in sorted(hits.items(), key=lambda kv: -sum(h.score for h in kv[1])):
+        total = sum(h.score for h in tag_hits)
+        mark = "+" if tag_slug in rule_tags else " "
+        detail = "; ".join(f"{h.rule!r} in {h.where} ({h.score})" for h in tag_hits)
+        click.echo(f"  {mark} {tag_slug} [{taxonomy.tag(tag_slug).theme}] score {total}: {detail}")
+    click.echo(f"\nBy the rules: tags {', '.join(rule_tags) or '(none)'}; theme {rule_theme}")
+    edit = curation.edits.get(slug)
+    if edit:
+        click.echo("Curation edits (curation.yml): " + ", ".join(
+            f"{k}={v!r}" for k, v in vars(edit).items() if k != "slug" and v not in ((), None, False)))
+    else:
+        click.echo("Curation edits: none")
+    click.echo(f"Final: tags {', '.join(paper.tags) or '(none)'}; theme {paper.theme}"
+               + (f"; status {paper.status}" if paper.status else "") + ("; hidden" if paper.hidden else ""))
+
+
+def _mkdocs(args: list[str], root: Path) -> None:
+    command = [sys.executable, "-m", "mkdocs", *args, "-f", str(root / "mkdocs.yml")]
+    sys.exit(subprocess.call(command))
+
+
+@main.command()
+@_root_option
+@click.option("-d", "--site-dir", default="site", show_default=True, help="Where to write the HTML site.")
+def build(root: Path, site_dir: str) -> None:
+    """Generate the pages and build the site strictly (mkdocs build --strict).
+
+    \b
+    Example:
+      papershelf build -d site
+    """
+    _mkdocs(["build", "--strict", "-d", str(Path(site_dir).resolve())], root)
+
+
+@main.command()
+@_root_option
+@click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
+def serve(root: Path, dev_addr: str) -> None:
+    """Preview the site with live reload (mkdocs serve); edits to the YAML files rebuild it.
+
+    \b
+    Example:
+      papershelf serve -a 127.0.0.1:8001
+    """
+    _mkdocs(["serve", "-a", dev_addr], root)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,84 @@
+"""One record per paper: merge the entries that several captures list for the same paper.
+
+A title match alone is not enough (two papers can be called "Scaling Laws" after
+normalisation), so entries merge only when their abstracts agree too, compared without URLs
+because captures mirror links differently. Same-title entries with different abstracts stay
+separate papers and get a warning, so a curator can check them.
+"""
+
+from __future__ import annotations
+
+from difflib import SequenceMatcher
+
+from .errors import Problem
+from .model import Entry, Link, Paper
+from .slugs import assign_slugs
+from .text import normalize_abstract, normalize_title
+
+SAME_ABSTRACT = 0.9  # similarity ratio above which two abstracts are the same text
+
+
+def abstracts_agree(a: str, b: str) -> bool:
+    """Same abstract, up to URLs, punctuation and small scrape differences; empty matches all."""
+    na, nb = normalize_abstract(a), normalize_abstract(b)
+    if not na or not nb or na == nb:
+        return True
+    return SequenceMatcher(None, na, nb, autojunk=False).ratio() >= SAME_ABSTRACT
+
+
+def _richest(values):
+    """The first non-empty value in the order given (entries are in manifest order)."""
+    for value in values:
+        if value not in (None, "", ()):
+            return value
+    return None
+
+
+def _merge(group: list[Entry]) -> dict:
+    links: dict[str, Link] = {}
+    for entry in group:
+        for link in entry.links:
+            links.setdefault(link.url.rstrip("/").lower(), link)
+    lists: list[str] = []
+    for entry in group:
+        if entry.source not in lists:
+            lists.append(entry.source)
+    by_length = sorted(group, key=lambda e: -len(e.abstract))  # stable: ties keep manifest order
+    return dict(
+        title=group[0].title,
+        abstract=by_length[0].abstract,
+        authors_count=_richest(e.authors_count for e in group),
+        authors=_richest(e.authors for e in group) or (),
+        date=_richest(e.date for e in group),
+        upvotes=max((e.upvotes for e in group if e.upvotes is not None), default=None),
+        links=tuple(links.values()),
+        lists=tuple(lists),
+        origins=tuple(e.origin for e in group),
+    )
+
+
+def merge_entries(entries: list[Entry]) -> tuple[list[Paper], list[Problem]]:
+    """Group entries into papers (in order of first appearance) and give each a unique slug."""
+    problems: list[Problem] = []
+    groups: list[list[Entry]] = []
+    by_title: dict[str, list[int]] = {}
+    for entry in entries:
+        key = normalize_title(entry.title)
+        placed = False
+        for index in by_title.get(key, []):
+            if abstracts_agree(groups[index][0].abstract, entry.abstract):
+                groups[index].append(entry)
+                placed = True
+                break
+        if not placed:
+            if key and key in by_title:
+                first = groups[by_title[key][0]][0]
+                problems.append(Problem(
+                    entry.source, entry.line, None,
+                    f"same title as {first.origin} but a different abstract; kept as two papers",
+                    "warning"))
+            by_title.setdefault(key, []).append(len(groups))
+            groups.append([entry])
+    fields = [_merge(group) for group in groups]
+    slugs = assign_slugs([f["title"] for f in fields])
+    return [Paper(slug=slug, **f) for slug, f in zip(slugs, fields)], problems

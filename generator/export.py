@@ -1,0 +1,34 @@
+"""Exports: the JSON records of `papershelf export` / papers.json, and papers.bib."""
+
+from __future__ import annotations
+
+from .library import Library
+from .model import LINK_KINDS, Paper
+from .render.bibtex import bibtex_entry
+
+
+def record(paper: Paper) -> dict:
+    """One paper as plain JSON: the documented keys, null where unknown."""
+    return {
+        "slug": paper.slug,
+        "title": paper.title,
+        "abstract": paper.abstract or None,
+        "authors_count": paper.authors_count,
+        "authors": list(paper.authors),
+        "date": paper.date,
+        "upvotes": paper.upvotes,
+        "code": list(paper.code),
+        "links": {kind: list(paper.links_of(kind)) for kind in LINK_KINDS
+                  if kind != "code" and paper.links_of(kind)},
+        "lists": list(paper.lists),
+        "theme": paper.theme,
+        "tags": list(paper.tags),
+    }
+
+
+def export_records(papers: list[Paper], lib: Library | None = None) -> list[dict]:
+    return [record(p) for p in papers]
+
+
+def papers_bib(papers: list[Paper], lib: Library) -> str:
+    return "\n".join(bibtex_entry(p, [lib.list_title(f) for f in p.lists]) for p in papers)

@@ -1,0 +1,73 @@
+"""`Library`: everything the renderers need, assembled once by `site.build_site`.
+
+Renderers take a `Library` and return text; they never read files or look anything up on disk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .curation import ReadingPath
+from .manifest import Source
+from .model import Paper
+from .taxonomy import Tag, Taxonomy, Theme
+
+
+@dataclass(frozen=True)
+class Library:
+    papers: tuple[Paper, ...]  # visible papers, newest first
+    taxonomy: Taxonomy
+    sources: tuple[Source, ...]
+    paths: tuple[ReadingPath, ...] = ()
+    related: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    site_name: str = "papershelf"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_slug", {p.slug: p for p in self.papers})
+        object.__setattr__(self, "source_titles", {s.file: s.title for s in self.sources})
+
+    def paper(self, slug: str) -> Paper | None:
+        return self.by_slug.get(slug)  # type: ignore[attr-defined]
+
+    def list_title(self, file: str) -> str:
+        return self.source_titles.get(file, file)  # type: ignore[attr-defined]
+
+    def in_theme(self, theme: Theme) -> list[Paper]:
+        return [p for p in self.papers if p.theme == theme.slug]
+
+    def with_tag(self, tag: Tag) -> list[Paper]:
+        return [p for p in self.papers if tag.slug in p.tags]
+
+    def theme_of(self, paper: Paper) -> Theme | None:
+        return self.taxonomy.theme(paper.theme)
+
+    def paths_with(self, slug: str) -> list[tuple[ReadingPath, int]]:
+        """Every reading path the paper is on, with its 0-based position."""
+        out = []
+        for path in self.paths:
+            for index, step in enumerate(path.steps):
+                if step.paper == slug:
+                    out.append((path, index))
+        return out
+
+
+# Where each generated page lives in docs/ (one place, so links cannot drift).
+def paper_src(slug: str) -> str:
+    return f"papers/{slug}.md"
+
+
+def theme_src(slug: str) -> str:
+    return f"themes/{slug}.md"
+
+
+def path_src(slug: str) -> str:
+    return f"paths/{slug}.md"
+
+
+HOME = "index.md"
+ALL_PAPERS = "papers/index.md"
+THEMES_INDEX = "themes/index.md"
+TAGS_INDEX = "tags.md"
+PATHS_INDEX = "paths/index.md"
+WITH_CODE = "code.md"
+STATS = "stats.md"

@@ -1,0 +1,74 @@
+"""The records the pipeline passes along: typed and frozen, never bare dicts.
+
+`Entry` is one listing line-group as one capture shows it; `Paper` is the merged record for one
+paper (several captures can list the same paper). Later stages (taxonomy, curation) derive new
+`Paper` values with `dataclasses.replace`, so no stage can mutate another's data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Link kinds, in the order buttons are shown on a paper page.
+LINK_KINDS = ("code", "project", "model", "dataset", "space", "huggingface", "other")
+STATUSES = ("to-read", "reading", "read", "must-read")
+
+
+@dataclass(frozen=True)
+class Link:
+    """A URL found in a paper's text, with what it points to (see `text.classify_url`)."""
+
+    kind: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One paper as one capture lists it (before merging duplicates across captures)."""
+
+    source: str  # capture file name, e.g. "002_c5c0ebefb7c7a45e.txt"
+    line: int  # 1-based line of the title in that file
+    title: str
+    abstract: str
+    authors_count: int | None = None
+    authors: tuple[str, ...] = ()
+    date: str | None = None  # ISO YYYY-MM-DD
+    upvotes: int | None = None
+    links: tuple[Link, ...] = ()
+
+    @property
+    def origin(self) -> str:
+        return f"{self.source}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One paper of the reading list, merged from every capture that lists it."""
+
+    slug: str
+    title: str
+    abstract: str
+    authors_count: int | None
+    authors: tuple[str, ...]
+    date: str | None
+    upvotes: int | None
+    links: tuple[Link, ...]
+    lists: tuple[str, ...]  # capture file names, manifest order
+    origins: tuple[str, ...]  # "file:line" of every entry merged into this record
+    theme: str = "other"
+    tags: tuple[str, ...] = ()  # tag slugs, strongest first
+    status: str | None = None
+    note: str | None = None
+    hidden: bool = False
+    extra: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    @property
+    def code(self) -> tuple[str, ...]:
+        return tuple(link.url for link in self.links if link.kind == "code")
+
+    @property
+    def year(self) -> int | None:
+        return int(self.date[:4]) if self.date else None
+
+    def links_of(self, kind: str) -> tuple[str, ...]:
+        return tuple(link.url for link in self.links if link.kind == kind)

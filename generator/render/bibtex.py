@@ -1,0 +1,26 @@
+"""BibTeX for the "Cite" box and papers.bib: values escaped so seed text cannot break an entry."""
+
+from __future__ import annotations
+
+from ..model import Paper
+
+_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "%": r"\%", "&": r"\&",
+            "#": r"\#", "_": r"\_", "$": r"\$", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+
+
+def bib_escape(text: str) -> str:
+    """Escape TeX specials; braces can never unbalance the entry."""
+    return "".join(_SPECIAL.get(ch, ch) for ch in text)
+
+
+def bibtex_entry(paper: Paper, list_titles: list[str]) -> str:
+    """An `@misc` entry: title (braced to keep its capitals), year, the lists it is in, code URL."""
+    fields = [("title", "{" + bib_escape(paper.title) + "}")]
+    if paper.year:
+        fields.append(("year", str(paper.year)))
+    if paper.code:
+        fields.append(("howpublished", r"\url{" + bib_escape(paper.code[0]) + "}"))
+    if list_titles:
+        fields.append(("note", "Listed in: " + bib_escape("; ".join(list_titles))))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@misc{{{paper.slug},\n{body}\n}}\n"

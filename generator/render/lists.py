@@ -1,0 +1,221 @@
+"""Index pages: home, themes, all papers, papers with code, tags, reading paths.
+
+Tables carry data-* attributes (year, tag slugs, has-code) that `assets/papershelf.js` filters
+and sorts in the browser; without JavaScript they are still complete, plain tables.
+"""
+
+from __future__ import annotations
+
+from ..library import (ALL_PAPERS, HOME, PATHS_INDEX, STATS, TAGS_INDEX, THEMES_INDEX, WITH_CODE,
+                       Library, paper_src, path_src, theme_src)
+from ..model import Paper
+from ..taxonomy import Tag
+from .markup import esc, front_matter, href, safe_url
+
+NEWEST_ON_HOME = 8
+
+
+def tag_url(src: str, tag: Tag) -> str:
+    """Link to a tag's listing on the tags page (Material's anchor format: tag:<slug>)."""
+    from pymdownx.slugs import slugify
+
+    return f"{href(src, TAGS_INDEX)}#tag:{slugify(case='lower')(tag.label, '-')}"
+
+
+def sort_key(paper: Paper) -> tuple:
+    """Newest first; undated papers after dated ones, then by title."""
+    return (paper.date is None, "" if paper.date is None else _invert(paper.date), paper.title.casefold())
+
+
+def _invert(iso: str) -> str:
+    return "".join(chr(0x10FFFF - ord(c)) if c.isdigit() else c for c in iso)
+
+
+def page(meta: dict, body: list[str]) -> str:
+    return front_matter(meta) + "\n" + "\n".join(b for b in body if b) + "\n"
+
+
+def paper_table(papers: list[Paper], lib: Library, src: str, filters: bool = True,
+                table_id: str = "papers") -> str:
+    """The sortable, filterable table of papers used by theme and index pages."""
+    rows = []
+    for paper in papers:
+        tags = [lib.taxonomy.tag(t) for t in paper.tags]
+        tag_html = ", ".join(f'<a href="{tag_url(src, t)}">{esc(t.label)}</a>' for t in tags if t)
+        code = next((safe_url(u) for u in paper.code if safe_url(u)), None)
+        code_html = (f'<a class="ps-code-icon" href="{code}" title="Code" aria-label="Code for {esc(paper.title)}">'
+                     f"&lt;/&gt;</a>") if code else ""
+        theme = lib.theme_of(paper)
+        rows.append(
+            f'<tr data-year="{paper.year or ""}" data-tags="{esc(" ".join(paper.tags))}" '
+            f'data-code="{1 if code else 0}" data-upvotes="{paper.upvotes if paper.upvotes is not None else -1}" '
+            f'data-date="{esc(paper.date or "")}" data-theme="{esc(paper.theme)}">'
+            f'<td><a href="{href(src, paper_src(paper.slug))}">{esc(paper.title)}</a></td>'
+            f'<td>{paper.year or ""}</td>'
+            f'<td>{tag_html}</td>'
+            f'<td>{esc(theme.title) if theme else ""}</td>'
+            f"<td>{code_html}</td>"
+            f'<td>{paper.upvotes if paper.upvotes is not None else ""}</td></tr>'
+        )
+    head = ("<thead><tr><th data-sort=\"text\">Title</th><th data-sort=\"num\">Year</th><th>Tags</th>"
+            "<th data-sort=\"text\">Theme</th><th data-sort=\"num\">Code</th><th data-sort=\"num\">Upvotes</th></tr></thead>")
+    table = (f'<table class="ps-table" id="{table_id}">{head}<tbody>' + "".join(rows) + "</tbody></table>")
+    if not filters:
+        return table
+    tag_slugs = sorted({t for p in papers for t in p.tags},
+                       key=lambda s: lib.taxonomy.tag(s).label.casefold() if lib.taxonomy.tag(s) else s)
+    options = "".join(f'<option value="{esc(s)}">{esc(lib.taxonomy.tag(s).label)}</option>'
+                      for s in tag_slugs if lib.taxonomy.tag(s))
+    years = sorted({p.year for p in papers if p.year})
+    year_attrs = f'min="{years[0]}" max="{years[-1]}"' if years else ""
+    form = (
+        f'<form class="ps-filters" data-table="{table_id}" role="search" aria-label="Filter papers">'
+        '<label>Text <input type="search" name="q" placeholder="words in the title"></label> '
+        f'<label>Tag <select name="tag"><option value="">any tag</option>{options}</select></label> '
+        f'<label>From year <input type="number" name="from" {year_attrs} inputmode="numeric"></label> '
+        f'<label>to <input type="number" name="to" {year_attrs} inputmode="numeric"></label> '
+        '<label><input type="checkbox" name="code"> has code</label> '
+        f'<output class="ps-count" aria-live="polite">{len(papers)} papers</output>'
+        "</form>"
+    )
+    return form + table
+
+
+def render_theme(theme, lib: Library) -> str:
+    src = theme_src(theme.slug)
+    papers = lib.in_theme(theme)
+    with_code = sum(1 for p in papers if p.code)
+    tag_counts: dict[str, int] = {}
+    for paper in papers:
+        for slug in paper.tags:
+            tag_counts[slug] = tag_counts.get(slug, 0) + 1
+    chips = " ".join(
+        f'<a class="ps-tag" href="{tag_url(src, lib.taxonomy.tag(s))}">{esc(lib.taxonomy.tag(s).label)} '
+        f"<small>{n}</small></a>"
+        for s, n in sorted(tag_counts.items(), key=lambda kv: (-kv[1], kv[0])) if lib.taxonomy.tag(s))
+    body = [
+        '<div class="ps-theme-page">',
+        f'<p class="ps-lead">{esc(theme.description)}</p>',
+        f'<p class="ps-counts"><strong>{len(papers)}</strong> papers, <strong>{with_code}</strong> with code. '
+        f'<a href="{href(src, f"feeds/{theme.slug}.xml")}">Atom feed</a></p>',
+        f'<h2 id="tags">Tags in this theme</h2><p class="ps-tag-list">{chips}</p>' if chips else "",
+        '<h2 id="papers-table">Papers</h2>',
+        paper_table(sorted(papers, key=sort_key), lib, src) if papers else "<p>No papers yet.</p>",
+        "</div>",
+    ]
+    return page({"title": esc(theme.title), "description": esc(theme.description), "icon": theme.icon,
+                 "feed": f"feeds/{theme.slug}.xml"}, body)
+
+
+def theme_cards(lib: Library, src: str, icons: dict[str, str]) -> str:
+    cards = []
+    for theme in lib.taxonomy.themes:
+        papers = lib.in_theme(theme)
+        if not papers:
+            continue
+        cards.append(
+            f'<li><p><span class="twemoji">{icons.get(theme.icon, "")}</span> '
+            f'<a href="{href(src, theme_src(theme.slug))}"><strong>{esc(theme.title)}</strong></a> '
+            f'<small>{len(papers)} papers</small></p><p>{esc(theme.description)}</p></li>')
+    return '<div class="grid cards ps-cards"><ul>' + "".join(cards) + "</ul></div>"
+
+
+def _short_list(papers: list[Paper], lib: Library, src: str, extra) -> str:
+    items = "".join(f'<li><a href="{href(src, paper_src(p.slug))}">{esc(p.title)}</a> {extra(p)}</li>'
+                    for p in papers)
+    return f'<ul class="ps-short">{items}</ul>'
+
+
+def render_home(lib: Library, icons: dict[str, str]) -> str:
+    src = HOME
+    papers = list(lib.papers)
+    with_code = [p for p in papers if p.code]
+    dated = sorted([p for p in papers if p.date], key=sort_key)[:NEWEST_ON_HOME]
+    upvoted = sorted([p for p in papers if p.upvotes], key=lambda p: (-p.upvotes, p.title))[:NEWEST_ON_HOME]
+    themes_used = sum(1 for t in lib.taxonomy.themes if lib.in_theme(t))
+    body = [
+        '<div class="ps-home">',
+        f'<p class="ps-lead">A curated reading list of <strong>{len(papers)}</strong> research papers from '
+        f'<strong>{len(lib.sources)}</strong> saved listings, grouped into <strong>{themes_used}</strong> themes '
+        f'and <strong>{len({t for p in papers for t in p.tags})}</strong> tags; <strong>{len(with_code)}</strong> '
+        f'link to their code. Search with the box at the top, or browse a theme. '
+        f'<a href="{href(src, "about.md")}">About this list</a>.</p>',
+        '<h2 id="themes">Themes</h2>',
+        theme_cards(lib, src, icons),
+        '<h2 id="newest">Newest papers</h2>' if dated else "",
+        _short_list(dated, lib, src, lambda p: f"<small>{esc(p.date)}</small>") if dated else "",
+        '<h2 id="most-upvoted">Most upvoted</h2>' if upvoted else "",
+        _short_list(upvoted, lib, src, lambda p: f"<small>▲ {p.upvotes}</small>") if upvoted else "",
+        '<h2 id="with-code">Papers with code</h2>',
+        f'<p><a href="{href(src, WITH_CODE)}">All {len(with_code)} papers with a code repository</a> · '
+        f'<a href="{href(src, ALL_PAPERS)}">All papers</a> · <a href="{href(src, STATS)}">Statistics</a> · '
+        f'Downloads: <a href="{href(src, "papers.bib")}">papers.bib</a>, '
+        f'<a href="{href(src, "papers.json")}">papers.json</a>, <a href="{href(src, "feed.xml")}">Atom feed</a></p>',
+        "</div>",
+    ]
+    return page({"title": esc(lib.site_name), "description": esc(f"A reading list of {len(papers)} papers"),
+                 "hide": ["toc"]}, body)
+
+
+def render_all_papers(lib: Library) -> str:
+    src = ALL_PAPERS
+    papers = sorted(lib.papers, key=sort_key)
+    body = ['<div class="ps-all">', f"<p>Every paper in the list, newest first: {len(papers)} papers.</p>",
+            paper_table(papers, lib, src), "</div>"]
+    return page({"title": "All papers", "description": esc(f"All {len(papers)} papers in the list")}, body)
+
+
+def render_with_code(lib: Library) -> str:
+    src = WITH_CODE
+    papers = sorted([p for p in lib.papers if p.code], key=sort_key)
+    body = ['<div class="ps-code-page">', f"<p>{len(papers)} papers link to a code repository.</p>",
+            paper_table(papers, lib, src, table_id="with-code"), "</div>"]
+    return page({"title": "Papers with code", "description": esc(f"{len(papers)} papers with code")}, body)
+
+
+def render_themes_index(lib: Library, icons: dict[str, str]) -> str:
+    src = THEMES_INDEX
+    return page({"title": "Themes", "description": "The themes of the list"},
+                ['<div class="ps-themes">', theme_cards(lib, src, icons), "</div>"])
+
+
+def render_tags_index(lib: Library) -> str:
+    """Material's tags listing, preceded by what each tag means and how many papers have it."""
+    src = TAGS_INDEX
+    rows = []
+    for theme in lib.taxonomy.themes:
+        tags = [t for t in lib.taxonomy.tags if t.theme == theme.slug]
+        if not tags:
+            continue
+        items = "".join(
+            f'<li><a href="{tag_url(src, t)}">{esc(t.label)}</a> <small>{len(lib.with_tag(t))}</small>'
+            f'{" — " + esc(t.description) if t.description else ""}</li>' for t in tags)
+        rows.append(f'<h3 id="theme-{esc(theme.slug)}">{esc(theme.title)}</h3><ul class="ps-tag-defs">{items}</ul>')
+    body = ['<div class="ps-tags-page">', '<h2 id="by-theme">Tags by theme</h2>', *rows, "</div>",
+            "", "## Papers by tag", "", "<!-- material/tags -->"]
+    return page({"title": "Tags", "description": "Every tag and its papers"}, body)
+
+
+def render_path(path, lib: Library) -> str:
+    src = path_src(path.slug)
+    items = []
+    for number, step in enumerate(path.steps, 1):
+        paper = lib.paper(step.paper)
+        if paper is None:
+            continue
+        note = f'<br><span class="ps-step-note">{esc(step.note)}</span>' if step.note else ""
+        items.append(f'<li><a href="{href(src, paper_src(paper.slug))}">{esc(paper.title)}</a>{note}</li>')
+    body = ['<div class="ps-path-page">', f'<p class="ps-lead">{esc(path.description)}</p>' if path.description else "",
+            f'<ol class="ps-steps">{"".join(items)}</ol>', "</div>"]
+    return page({"title": esc(path.title), "description": esc(path.description or path.title)}, body)
+
+
+def render_paths_index(lib: Library) -> str:
+    src = PATHS_INDEX
+    items = "".join(f'<li><a href="{href(src, path_src(p.slug))}">{esc(p.title)}</a> <small>{len(p.steps)} papers</small>'
+                    f'{" — " + esc(p.description) if p.description else ""}</li>' for p in lib.paths)
+    body = ['<div class="ps-paths">',
+            "<p>Curated orders in which to read papers, each step with the curator's reason.</p>",
+            f"<ul>{items}</ul>" if items else "<p>No reading paths yet: add one under <code>paths:</code> in curation.yml.</p>",
+            "</div>"]
+    return page({"title": "Reading paths", "description": "Curated reading orders"}, body)

@@ -1,0 +1,72 @@
+"""Escaping and linking helpers shared by the renderers.
+
+Seed text is untrusted: `esc` is the only way text reaches HTML, `safe_url` the only way a URL
+reaches an attribute, and `front_matter` the only way values reach YAML (via a YAML dumper,
+never string formatting, so a title with a colon or quote cannot break the block).
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+from urllib.parse import urlsplit
+
+import yaml
+
+
+def esc(text: object) -> str:
+    """HTML-escape text for element content and attribute values alike."""
+    return html.escape(str(text), quote=True)
+
+
+def safe_url(url: str) -> str | None:
+    """The URL escaped for an attribute if it is http(s) with a host, else None (dropped)."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    if any(ord(c) < 33 for c in url.strip()):
+        return None
+    return esc(url.strip())
+
+
+def front_matter(meta: dict) -> str:
+    """A `---` YAML block that MkDocs' SafeLoader reads back to exactly `meta`."""
+    body = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1_000_000,
+                          default_flow_style=False)
+    return f"---\n{body}---\n"
+
+
+def page_url(src: str) -> str:
+    """The site URL (directory style) MkDocs gives the page at docs path `src`."""
+    stem = src[:-3] if src.endswith(".md") else src
+    if stem == "index" or stem.endswith("/index"):
+        return stem[: -len("index")]
+    return stem + "/" if src.endswith(".md") else stem
+
+
+def href(from_src: str, to_src: str) -> str:
+    """Relative link from the page at `from_src` to the page or file at `to_src`.
+
+    Raw HTML is not rewritten by MkDocs, so generated links are computed here, relative, so the
+    site also works under a sub-path (https://user.github.io/repo/).
+    """
+    here_url = page_url(from_src) if from_src.endswith(".md") else from_src
+    here = here_url.rsplit("/", 1)[0] if "/" in here_url else ""
+    target = page_url(to_src)
+    rel = posixpath.relpath("/" + target, "/" + here)
+    if target.endswith("/") or target == "":
+        rel = "./" if rel == "." else rel + "/"
+    return rel
+
+
+def attrs(**values: object) -> str:
+    """`key="value"` pairs, escaped; None values are left out; `class_` becomes `class`."""
+    out = []
+    for key, value in values.items():
+        if value is None:
+            continue
+        out.append(f'{key.rstrip("_").replace("_", "-")}="{esc(value)}"')
+    return (" " + " ".join(out)) if out else ""

@@ -1,0 +1,168 @@
+"""The page of one paper: what it is, where its code is, how to cite it, what to read next."""
+
+from __future__ import annotations
+
+from urllib.parse import quote_plus, urlsplit
+
+from ..library import HOME, Library, paper_src, path_src, theme_src
+from ..model import Paper
+from .bibtex import bibtex_entry
+from .lists import tag_url
+from .markup import esc, front_matter, href, safe_url
+from .note import render_note
+
+DESCRIPTION_CHARS = 200
+_HOST_ICONS = {"github.com": "github", "gitlab.com": "gitlab", "bitbucket.org": "bitbucket"}
+_KIND_LABELS = {
+    "project": "Project page", "model": "Model", "dataset": "Dataset", "space": "Demo (Space)",
+    "huggingface": "Hugging Face", "other": "Link",
+}
+STATUS_LABELS = {"to-read": "To read", "reading": "Reading", "read": "Read", "must-read": "Must read"}
+
+
+def description(paper: Paper) -> str:
+    """A one-line summary for meta tags: the abstract's start, cut on a word."""
+    text = paper.abstract or paper.title
+    if len(text) <= DESCRIPTION_CHARS:
+        return text
+    return text[:DESCRIPTION_CHARS].rsplit(" ", 1)[0] + "…"
+
+
+def paper_meta(paper: Paper, lib: Library) -> dict:
+    """Front-matter: HTML-escaped where Material prints it raw (title, description, tags)."""
+    meta: dict = {
+        "title": esc(paper.title or "Untitled paper"),
+        "description": esc(description(paper)),
+        "date": paper.date,
+        "authors": paper.authors_count,
+        "upvotes": paper.upvotes,
+        "code": list(paper.code),
+        "links": {kind: list(paper.links_of(kind)) for kind in
+                  ("project", "model", "dataset", "space", "huggingface", "other") if paper.links_of(kind)},
+        "lists": list(paper.lists),
+        "theme": paper.theme,
+        "tags": [esc(lib.taxonomy.tag(t).label) for t in paper.tags if lib.taxonomy.tag(t)],
+    }
+    if paper.status:
+        meta["status"] = paper.status
+    return {k: v for k, v in meta.items() if v not in (None, [], {})}
+
+
+def code_button(url: str) -> str:
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    icon = _HOST_ICONS.get(host, "code")
+    name = {"github": "GitHub", "gitlab": "GitLab", "bitbucket": "Bitbucket"}.get(icon, "Code")
+    return (f'<a class="md-button md-button--primary ps-code" data-host="{esc(icon)}" href="{safe_url(url)}" '
+            f'rel="noopener">Code on {name}</a>')
+
+
+def buttons(paper: Paper) -> list[str]:
+    out = [code_button(url) for url in paper.code if safe_url(url)]
+    for link in paper.links:
+        if link.kind == "code" or not safe_url(link.url):
+            continue
+        label = _KIND_LABELS.get(link.kind, "Link")
+        host = urlsplit(link.url).hostname or ""
+        out.append(f'<a class="md-button ps-link" data-kind="{esc(link.kind)}" href="{safe_url(link.url)}" '
+                   f'rel="noopener" title="{esc(link.url)}">{esc(label)} <small>{esc(host)}</small></a>')
+    return out
+
+
+def search_links(paper: Paper) -> str:
+    """Searches for the paper elsewhere, labelled as searches: the seeds carry no arXiv ids."""
+    query = quote_plus(paper.title)
+    targets = [
+        ("arXiv", f"https://arxiv.org/search/?query={query}&searchtype=title"),
+        ("Semantic Scholar", f"https://www.semanticscholar.org/search?q={query}"),
+        ("Google Scholar", f"https://scholar.google.com/scholar?q={query}"),
+    ]
+    items = " · ".join(f'<a href="{esc(url)}" rel="noopener">{name}</a>' for name, url in targets)
+    return f'<p class="ps-search-links">Search for this paper on: {items}</p>'
+
+
+def header(paper: Paper, lib: Library, src: str) -> str:
+    facts = []
+    if paper.date:
+        facts.append(f'<time datetime="{esc(paper.date)}">{esc(paper.date)}</time>')
+    if paper.authors_count:
+        facts.append(f"{paper.authors_count} author{'s' if paper.authors_count != 1 else ''}")
+    if paper.upvotes is not None:
+        facts.append(f'<span title="upvotes on the listing">▲ {paper.upvotes}</span>')
+    theme = lib.theme_of(paper)
+    if theme:
+        facts.append(f'Theme: <a class="ps-theme" href="{href(src, theme_src(theme.slug))}">{esc(theme.title)}</a>')
+    if paper.status:
+        facts.append(f'<span class="ps-status ps-status--{esc(paper.status)}">{esc(STATUS_LABELS[paper.status])}</span>')
+    parts = [f'<p class="ps-facts">{" · ".join(facts)}</p>'] if facts else []
+    tags = [lib.taxonomy.tag(t) for t in paper.tags]
+    if tags:
+        chips = "".join(
+            f'<a class="ps-tag" href="{tag_url(src, t)}">{esc(t.label)}</a>'
+            for t in tags if t)
+        parts.append(f'<p class="ps-tags">Tags: {chips}</p>')
+    if paper.note:
+        parts.append(f'<div class="admonition note ps-note"><p class="admonition-title">Curator\'s note</p>'
+                     f'{render_note(paper.note)}</div>')
+    return "\n".join(parts)
+
+
+def path_position(paper: Paper, lib: Library, src: str) -> str:
+    parts = []
+    for path, index in lib.paths_with(paper.slug):
+        total = len(path.steps)
+        links = []
+        if index > 0:
+            prev = lib.paper(path.steps[index - 1].paper)
+            if prev:
+                links.append(f'<a rel="prev" href="{href(src, paper_src(prev.slug))}">← previous: {esc(prev.title)}</a>')
+        if index + 1 < total:
+            nxt = lib.paper(path.steps[index + 1].paper)
+            if nxt:
+                links.append(f'<a rel="next" href="{href(src, paper_src(nxt.slug))}">next: {esc(nxt.title)} →</a>')
+        step_note = path.steps[index].note
+        note = f'<br><em>{esc(step_note)}</em>' if step_note else ""
+        parts.append(
+            f'<p class="ps-path">Step {index + 1} of {total} in reading path '
+            f'<a href="{href(src, path_src(path.slug))}">{esc(path.title)}</a>{note}<br>{" · ".join(links)}</p>')
+    return "\n".join(parts)
+
+
+def related_list(paper: Paper, lib: Library, src: str) -> str:
+    items = []
+    for slug in lib.related.get(paper.slug, ()):
+        other = lib.paper(slug)
+        if other is None:
+            continue
+        theme = lib.theme_of(other)
+        theme_html = f' <span class="ps-related-theme">({esc(theme.title)})</span>' if theme else ""
+        items.append(f'<li><a href="{href(src, paper_src(slug))}">{esc(other.title)}</a>{theme_html}</li>')
+    if not items:
+        return ""
+    return '<h2 id="related">Related papers</h2>\n<ul class="ps-related">' + "".join(items) + "</ul>"
+
+
+def render_paper(paper: Paper, lib: Library) -> str:
+    """Markdown page text: YAML front-matter, then one raw HTML block of escaped content."""
+    src = paper_src(paper.slug)
+    list_titles = [lib.list_title(f) for f in paper.lists]
+    body = [
+        '<div class="ps-paper">',
+        header(paper, lib, src),
+        path_position(paper, lib, src),
+    ]
+    button_html = buttons(paper)
+    if button_html:
+        body.append('<p class="ps-buttons">' + " ".join(button_html) + "</p>")
+    body.append('<h2 id="abstract">Abstract</h2>')
+    body.append(f'<p class="ps-abstract">{esc(paper.abstract) if paper.abstract else "<em>No abstract in the listing.</em>"}</p>')
+    body.append(search_links(paper))
+    body.append(related_list(paper, lib, src))
+    body.append('<h2 id="listed-in">Listed in</h2>')
+    body.append('<ul class="ps-lists">' + "".join(f"<li>{esc(t)}</li>" for t in list_titles) + "</ul>")
+    body.append('<h2 id="cite">Cite</h2>')
+    body.append('<div class="ps-cite"><pre><code class="ps-bibtex">' + esc(bibtex_entry(paper, list_titles))
+                .replace("\n", "&#10;") + "</code></pre>"
+                '<button type="button" class="md-button ps-copy" data-copy=".ps-bibtex">Copy BibTeX</button></div>')
+    body.append(f'<p class="ps-back"><a href="{href(src, HOME)}">← All themes</a></p>')
+    body.append("</div>")
+    return front_matter(paper_meta(paper, lib)) + "\n" + "\n".join(part for part in body if part) + "\n"

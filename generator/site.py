@@ -1,0 +1,161 @@
+"""The pipeline, end to end: captures -> papers -> taxonomy + curation -> rendered pages.
+
+`build_site(root)` is pure apart from reading the project's input files: it returns a `Site`
+holding every generated page as text. The MkDocs hook serves those pages as virtual files;
+`papershelf generate --out DIR` hands them to `write.py`, the only module that writes to disk.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+
+from . import library as L
+from .curation import Curation, apply_edits, load_curation
+from .dedup import merge_entries
+from .errors import Problem, raise_if_errors
+from .export import export_records, papers_bib
+from .library import Library
+from .manifest import Source, load_manifest
+from .model import Entry, Paper
+from .related import related_papers
+from .render.lists import (render_all_papers, render_home, render_path, render_paths_index,
+                           render_tags_index, render_theme, render_themes_index, render_with_code, sort_key)
+from .render.feeds import atom_feed
+from .render.paper import render_paper
+from .render.stats import render_stats
+from .sources import reader_for
+from .taxonomy import Taxonomy, choose, load_taxonomy, score_paper
+
+
+def read_papers(seeds: Path, strict: bool = False) -> tuple[list[Paper], list[Source], list[Problem]]:
+    """Read every capture the manifest names (and any it forgot), merged into unique papers."""
+    sources, problems = load_manifest(seeds)
+    entries: list[Entry] = []
+    for source in sources:
+        path = seeds / source.file
+        reader = reader_for(path, source.format)
+        if reader is None:
+            problems.append(Problem(f"{seeds.name}/{source.file}", None, None,
+                                    "no reader for this file type"))
+            continue
+        result = reader(path, source.captured)
+        problems.extend(
+            Problem(f"{seeds.name}/{p.file}" if not p.file.startswith(seeds.name) else p.file,
+                    p.line, p.col, p.message, p.severity)
+            for p in result.problems
+        )
+        entries.extend(result.entries)
+    papers, merge_problems = merge_entries(entries)
+    problems.extend(
+        Problem(f"{seeds.name}/{p.file}", p.line, p.col, p.message, p.severity) for p in merge_problems
+    )
+    return papers, sources, problems
+
+
+TAGS_FILE = "tags.yml"
+CURATION_FILE = "curation.yml"
+SEEDS_DIR = "seeds"
+
+
+@dataclass
+class Site:
+    """Every generated file (docs-relative path -> text) plus what the nav and CLI need."""
+
+    pages: dict[str, str]
+    library: Library
+    all_papers: list[Paper]  # including hidden ones
+    curation: Curation
+    problems: list[Problem] = field(default_factory=list)
+
+    def nav(self) -> list:
+        """Home, Themes (with counts), Reading paths, Tags, and the other index pages. No papers."""
+        lib = self.library
+        themes = [{f"{t.title} ({len(lib.in_theme(t))})": L.theme_src(t.slug)}
+                  for t in lib.taxonomy.themes if lib.in_theme(t)]
+        paths = [{p.title: L.path_src(p.slug)} for p in lib.paths]
+        return [
+            {"Home": L.HOME},
+            {"Themes": [{"All themes": L.THEMES_INDEX}, *themes]},
+            {"Reading paths": [{"All reading paths": L.PATHS_INDEX}, *paths]},
+            {"Tags": L.TAGS_INDEX},
+            {"Papers": [{"All papers": L.ALL_PAPERS}, {"Papers with code": L.WITH_CODE},
+                        {"Statistics": L.STATS}]},
+            {"About": "about.md"},
+        ]
+
+
+def icon_svgs(taxonomy: Taxonomy) -> dict[str, str]:
+    """Inline SVG of each theme's Material icon, read from the installed theme."""
+    import material
+
+    base = Path(material.__file__).parent / "templates" / ".icons"
+    out: dict[str, str] = {}
+    for theme in taxonomy.themes:
+        path = base / f"{theme.icon}.svg"
+        if path.is_file():
+            out[theme.icon] = path.read_text(encoding="utf-8")
+    return out
+
+
+def classify(papers: list[Paper], taxonomy: Taxonomy, curation: Curation) -> list[Paper]:
+    """Tags and theme from the rules, then the curator's edits on top."""
+    out = []
+    for paper in papers:
+        hits = score_paper(paper.title, paper.abstract, taxonomy)
+        tags, theme = choose(hits, taxonomy)
+        paper = dataclasses.replace(paper, tags=tags, theme=theme)
+        scores = {slug: sum(h.score for h in tag_hits) for slug, tag_hits in hits.items()}
+        out.append(apply_edits(paper, curation.edits.get(paper.slug), taxonomy, scores))
+    return out
+
+
+def load_project(root: Path, seeds: Path | None = None, strict: bool = False):
+    """Read and validate every input; raise one PapershelfError listing every problem."""
+    seeds = seeds or root / SEEDS_DIR
+    papers, sources, problems = read_papers(seeds)
+    taxonomy, tax_problems = load_taxonomy(root / TAGS_FILE)
+    problems += tax_problems
+    curation, cur_problems = load_curation(root / CURATION_FILE, {p.slug for p in papers}, taxonomy)
+    problems += cur_problems
+    raise_if_errors(problems, strict)
+    assert taxonomy is not None  # no errors means it loaded
+    icons = icon_svgs(taxonomy)
+    problems += [Problem(TAGS_FILE, None, None, f"theme '{t.slug}': unknown icon '{t.icon}'")
+                 for t in taxonomy.themes if t.icon not in icons]
+    raise_if_errors(problems, strict)
+    return classify(papers, taxonomy, curation), sources, taxonomy, curation, problems
+
+
+def build_site(root: Path, strict: bool = False, site_name: str = "papershelf",
+               site_url: str = "http://127.0.0.1:8000/") -> Site:
+    """Run the whole pipeline and render every page; raises PapershelfError on user mistakes."""
+    papers, sources, taxonomy, curation, problems = load_project(root, strict=strict)
+    visible = sorted((p for p in papers if not p.hidden), key=sort_key)
+    lib = Library(tuple(visible), taxonomy, tuple(sources), curation.paths, site_name=site_name)
+    lib = dataclasses.replace(lib, related=related_papers(visible))
+    icons = icon_svgs(taxonomy)
+    pages: dict[str, str] = {L.paper_src(p.slug): render_paper(p, lib) for p in visible}
+    pages[L.HOME] = render_home(lib, icons)
+    pages[L.THEMES_INDEX] = render_themes_index(lib, icons)
+    for theme in taxonomy.themes:
+        if lib.in_theme(theme):
+            pages[L.theme_src(theme.slug)] = render_theme(theme, lib)
+    pages[L.ALL_PAPERS] = render_all_papers(lib)
+    pages[L.WITH_CODE] = render_with_code(lib)
+    pages[L.TAGS_INDEX] = render_tags_index(lib)
+    pages[L.PATHS_INDEX] = render_paths_index(lib)
+    for path in lib.paths:
+        pages[L.path_src(path.slug)] = render_path(path, lib)
+    pages[L.STATS] = render_stats(lib)
+    pages["feed.xml"] = atom_feed(site_name, "feed.xml", visible, site_url)
+    for theme in taxonomy.themes:
+        if lib.in_theme(theme):
+            pages[f"feeds/{theme.slug}.xml"] = atom_feed(f"{site_name}: {theme.title}", f"feeds/{theme.slug}.xml",
+                                                         lib.in_theme(theme), site_url)
+    pages["papers.json"] = json.dumps(export_records(visible, lib), ensure_ascii=False, indent=1) + "\n"
+    pages["papers.bib"] = papers_bib(visible, lib)
+    return Site(pages, lib, papers, curation, problems)
