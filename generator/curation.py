@@ -79,7 +79,7 @@ def load_curation(path: Path, slugs: set[str], taxonomy: Taxonomy | None) -> tup
 
 
 def _unknown_slug(check: Checker, at, slug: str, slugs: set[str]) -> None:
-    check.error(at, f"unknown paper '{slug}'{suggest(slug, slugs)}; the entry is kept but not applied")
+    check.warn(at, f"unknown paper '{slug}'{suggest(slug, slugs)}; the entry is kept but not applied")
 
 
 def _edits(value, parent: YDict, slugs: set[str], taxonomy: Taxonomy | None, check: Checker) -> dict[str, Edit]:

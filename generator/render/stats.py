@@ -24,13 +24,14 @@ _STYLE = Style(
     value_font_size=11, legend_font_size=12, title_font_size=14,
     colors=("#3f51b5", "#26a69a", "#ef6c00", "#8e24aa", "#c0ca33", "#6d4c41", "#d81b60", "#00897b"),
 )
-_ID = re.compile(r"chart-[0-9a-f-]{36}")
+_ID = re.compile(r"(chart-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
+_SCRIPT = re.compile(r"<script.*?</script>", re.S)  # pygal's tooltip config: useless with js=[], and CSP-unsafe
 
 
 def _svg(chart, name: str, caption: str) -> str:
     svg = chart.render(is_unicode=True)
-    svg = _COMMENT.sub("", _ID.sub(f"chart-{name}", svg))
+    svg = _SCRIPT.sub("", _COMMENT.sub("", _ID.sub(f"chart-{name}", svg)))
     svg = svg.replace("<svg ", f'<svg role="img" aria-label="{esc(caption)}" ', 1)
     return f'<figure class="ps-chart">{svg}<figcaption>{esc(caption)}</figcaption></figure>'
 

@@ -1,0 +1,89 @@
+"""Shared fixtures: the real seeds, a temp copy of the project, and one strict build of the site.
+
+The strict build runs once per test session (about 10 s) and is shared by every test that reads
+the built HTML.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+PROJECT_INPUTS = ["mkdocs.yml", "tags.yml", "curation.yml", "seeds", "docs", "overrides"]
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", help="rewrite tests/data/golden expectations")
+
+
+@pytest.fixture(scope="session")
+def update_golden(request) -> bool:
+    return request.config.getoption("--update-golden")
+
+
+@pytest.fixture(scope="session")
+def seed_papers():
+    from generator.site import read_papers
+
+    papers, sources, problems = read_papers(SEEDS)
+    return papers, sources, problems
+
+
+@pytest.fixture(scope="session")
+def seed_site():
+    """The pipeline's output for the real seeds (no MkDocs)."""
+    from generator.site import build_site
+
+    return build_site(ROOT)
+
+
+def copy_project(dest: Path) -> Path:
+    """A private copy of the project's inputs, so a test can edit them freely."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in PROJECT_INPUTS:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name)
+        else:
+            shutil.copy2(src, dest / name)
+    (dest / "generator").symlink_to(ROOT / "generator")  # the hook mkdocs.yml names; code is not edited
+    return dest
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return copy_project(tmp_path / "project")
+
+
+def mkdocs_build(project_dir: Path, site_dir: Path, strict: bool = True) -> subprocess.CompletedProcess:
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONPATH=str(ROOT))
+    args = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(project_dir / "mkdocs.yml"),
+            "-d", str(site_dir)]
+    if strict:
+        args.append("--strict")
+    return subprocess.run(args, capture_output=True, text=True, env=env, timeout=600)
+
+
+def papershelf(*args: str, cwd: Path | None = None, input: str | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "generator", *args], capture_output=True, text=True,
+                          cwd=cwd or ROOT, env=env, input=input, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """The whole seed site, built with `mkdocs build --strict` from a copy of the project."""
+    base = tmp_path_factory.mktemp("built")
+    project_dir = copy_project(base / "project")
+    site_dir = base / "site"
+    result = mkdocs_build(project_dir, site_dir)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return site_dir
