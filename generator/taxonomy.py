@@ -98,8 +98,12 @@ class Taxonomy:
 
 
 def normalise(text: str) -> str:
-    """Lower case, every run of non-alphanumerics one space, padded: ' like this '."""
-    return " " + " ".join(re.sub(r"[^0-9a-z]+", " ", text.lower()).split()) + " "
+    """Lower case, words joined by two spaces and padded: '  like  this '.
+
+    Two spaces between words let `str.count(" like ")` see back-to-back repeats of a word
+    (the separator is not shared between neighbouring matches).
+    """
+    return " " + "  ".join(re.sub(r"[^0-9a-z]+", " ", text.lower()).split()) + " "
 
 
 def _needle(text: str) -> str:

@@ -1,0 +1,128 @@
+"""Themes and tags from tags.yml: the quality bar on the seeds, known papers, curation edits."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import mkdocs_build
+
+EXPECTED_THEMES = ["retrieval", "small-models", "distillation", "peft", "compression", "efficient-inference",
+                   "architectures", "scaling", "reasoning", "alignment", "multimodal", "speech", "multilingual",
+                   "diffusion", "evaluation", "applications", "other"]
+
+
+def test_default_themes_are_the_fixed_set_in_order(seed_site):
+    assert [t.slug for t in seed_site.library.taxonomy.themes] == EXPECTED_THEMES
+
+
+def test_quality_bar_on_the_seeds(seed_site):
+    papers = seed_site.library.papers
+    tags = seed_site.library.taxonomy.tags
+    assert len(papers) == 680
+    in_other = [p.slug for p in papers if p.theme == "other"]
+    assert len(in_other) <= 0.03 * len(papers), in_other
+    assert all(1 <= len(p.tags) <= 6 for p in papers), [p.slug for p in papers if not 1 <= len(p.tags) <= 6]
+    assert len(tags) >= 60
+    usage = Counter(t for p in papers for t in p.tags)
+    assert all(usage[t.slug] >= 2 for t in tags), [t.slug for t in tags if usage[t.slug] < 2]
+
+
+@pytest.mark.parametrize("prefix,theme,tags", [
+    ("end-to-end-training-of-neural-retrievers", "retrieval", {"dense-retrieval"}),
+    ("maskllm-learnable-semi-structured-sparsity", "compression", {"pruning"}),
+    ("distilling-step-by-step", "distillation", {"knowledge-distillation"}),
+    ("swedish-whispers", "speech", {"speech"}),
+    ("mixlora", "peft", {"lora", "mixture-of-experts"}),
+])
+def test_known_seed_papers_get_their_expected_theme_and_tags(seed_site, prefix, theme, tags):
+    paper = next(p for p in seed_site.library.papers if p.slug.startswith(prefix))
+    assert paper.theme == theme
+    assert tags <= set(paper.tags)
+
+
+def test_tags_are_strongest_first_and_deterministic(seed_site):
+    from generator.taxonomy import choose, score_paper
+
+    taxonomy = seed_site.library.taxonomy
+    for paper in seed_site.library.papers[:200]:
+        hits = score_paper(paper.title, paper.abstract, taxonomy)
+        scores = [sum(h.score for h in hits[t]) for t in paper.tags if t in hits]
+        if paper.note is None and paper.slug not in seed_site.curation.edits:
+            assert scores == sorted(scores, reverse=True)
+        assert choose(hits, taxonomy) == choose(score_paper(paper.title, paper.abstract, taxonomy), taxonomy)
+
+
+def test_title_hits_weigh_more_than_abstract_hits():
+    from generator.taxonomy import Rule, Tag, Taxonomy, Theme, choose, normalise, score_paper
+
+    themes = (Theme("a", "A", "", "material/magnify", 1), Theme("other", "Other", "", "material/magnify", 2))
+    rule = lambda w: (Rule("word", w, needle=normalise(w)),)  # noqa: E731
+    taxonomy = Taxonomy(themes, (Tag("x", "X", "", "a", rule("alpha"), ()), Tag("y", "Y", "", "a", rule("beta"), ())))
+    tags, theme = choose(score_paper("About beta", "alpha alpha and alpha.", taxonomy), taxonomy)
+    assert tags == ("x", "y") and theme == "a"  # 3 abstract hits (3) tie a title hit (3): tags.yml order
+    tags, _ = choose(score_paper("About beta", "alpha alpha.", taxonomy), taxonomy)
+    assert tags == ("y", "x")
+    assert choose(score_paper("Nothing here", "at all", taxonomy), taxonomy) == ((), "other")
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.slow
+def test_edit_round_trip_changes_the_html_and_never_the_yaml(project, tmp_path):
+    slug = "maskllm-learnable-semi-structured-sparsity-for-large-language-models"
+    tags_yml, curation_yml = project / "tags.yml", project / "curation.yml"
+    tags_yml.write_text(tags_yml.read_text().replace("label: Pruning and sparsity\n", "label: Weight pruning\n", 1))
+    curation_yml.write_text(curation_yml.read_text().replace("papers:\n", f"""papers:
+  {slug}:
+    theme: efficient-inference
+    tags_add: [speculative-decoding]
+    tags_remove: [pruning]
+    status: reading
+    note: Compare with *SparseGPT*.
+""", 1))
+    before = {p: _digest(p) for p in (tags_yml, curation_yml)}
+    result = mkdocs_build(project, tmp_path / "site")
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "site" / "papers" / slug / "index.html").read_text()
+    assert 'href="../../themes/efficient-inference/"' in page
+    assert "Speculative decoding" in page and ">Weight pruning<" not in page
+    assert "Compare with <em>SparseGPT</em>." in page and "ps-status--reading" in page
+    tags_page = (tmp_path / "site" / "tags" / "index.html").read_text()
+    assert "Weight pruning" in tags_page and ">Pruning and sparsity<" not in tags_page
+    theme_page = (tmp_path / "site" / "themes" / "efficient-inference" / "index.html").read_text()
+    assert f"papers/{slug}/" in theme_page
+    assert {p: _digest(p) for p in (tags_yml, curation_yml)} == before
+
+
+@pytest.mark.slow
+def test_hidden_papers_and_reading_paths(built_site, seed_site):
+    path = seed_site.library.paths[0]
+    page = (built_site / "paths" / path.slug / "index.html").read_text()
+    positions = [page.index(f"papers/{s.paper}/") for s in path.steps]
+    assert positions == sorted(positions)
+    second = (built_site / "papers" / path.steps[1].paper / "index.html").read_text()
+    assert f"Step 2 of {len(path.steps)}" in second
+    assert f'rel="prev" href="../{path.steps[0].paper}/"' in second
+    assert f'rel="next" href="../{path.steps[2].paper}/"' in second
+
+
+@pytest.mark.slow
+def test_theme_pages_nav_and_tags_index(built_site, seed_site):
+    lib = seed_site.library
+    home = (built_site / "index.html").read_text()
+    for theme in lib.taxonomy.themes:
+        count = len(lib.in_theme(theme))
+        if count:
+            assert f"{theme.title} ({count})" in home.replace("&amp;", "&")
+            page = (built_site / "themes" / theme.slug / "index.html").read_text()
+            assert len(re.findall(r"<tr data-year=", page)) == count
+    tags_page = (built_site / "tags" / "index.html").read_text()
+    for tag in lib.taxonomy.tags:
+        assert f'id="tag:{tag.slug}"' in tags_page or tag.label in tags_page
