@@ -40,6 +40,7 @@ def on_config(config):
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     site_mod, errors_mod = _fresh_generator()
+    _state["csp"] = importlib.import_module("generator.render.csp")
     try:
         site = site_mod.build_site(root, strict=bool(config.strict), site_name=config.site_name,
                                    site_url=config.site_url or "http://127.0.0.1:8000/")
@@ -68,3 +69,8 @@ def on_files(files, config):
             files.remove(existing)
         files.append(File.generated(config, path, content=content))
     return files
+
+
+def on_post_page(output: str, page, config) -> str:
+    """Every page gets a Content-Security-Policy with hashes of its own inline scripts."""
+    return _state["csp"].add_csp(output)
