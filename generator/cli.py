@@ -191,6 +191,39 @@ def explain(root: Path, slug: str) -> None:
                + (f"; status {paper.status}" if paper.status else "") + ("; hidden" if paper.hidden else ""))
 
 
+@main.command()
+@_root_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--title", help="A human name for the list (default: the file name).")
+@click.option("--captured", help="The day the listing was saved, YYYY-MM-DD (default: today).")
+def add(root: Path, file: Path, title: str | None, captured: str | None) -> None:
+    """Copy a new capture (.txt listing or .bib) into seeds/ and add it to seeds/sources.yml.
+
+    \b
+    Example:
+      papershelf add ~/Downloads/long-context.txt --title "Long context" --captured 2026-11-20
+    """
+    from datetime import date
+
+    from .add import add_capture
+
+    when = None
+    if captured:
+        try:
+            when = date.fromisoformat(captured)
+        except ValueError:
+            raise click.BadParameter(f"{captured!r} is not a date YYYY-MM-DD", param_hint="--captured")
+    try:
+        report = add_capture(root / "seeds", file, title, when)
+    except PapershelfError as exc:
+        _fail(exc.problems)
+    _warn(report.problems)
+    click.echo(f"added seeds/{report.file}: {report.entries} entries, {len(report.new)} new papers, "
+               f"{len(report.known)} already in the list, {len(report.problems)} unreadable")
+    for title_, where in report.known:
+        click.echo(f"  already listed: {title_} -> {where}")
+
+
 def _mkdocs(args: list[str], root: Path) -> None:
     command = [sys.executable, "-m", "mkdocs", *args, "-f", str(root / "mkdocs.yml")]
     sys.exit(subprocess.call(command))

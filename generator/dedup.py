@@ -23,6 +23,9 @@ def abstracts_agree(a: str, b: str) -> bool:
     na, nb = normalize_abstract(a), normalize_abstract(b)
     if not na or not nb or na == nb:
         return True
+    shorter, longer = sorted((na, nb), key=len)
+    if len(shorter) >= 80 and longer.startswith(shorter):
+        return True  # one source cut the abstract short (BibTeX exports, truncated captures)
     return SequenceMatcher(None, na, nb, autojunk=False).ratio() >= SAME_ABSTRACT
 
 

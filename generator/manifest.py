@@ -17,6 +17,7 @@ from .sources import READERS, reader_for
 from .yamlio import YDict, YList, load_file, where
 
 MANIFEST = "sources.yml"
+HAND_ADDED = "papers.yml"
 NON_CAPTURES = {MANIFEST}
 _KEYS = {"file", "title", "captured", "format"}
 
@@ -110,6 +111,9 @@ def load_manifest(seeds: Path) -> tuple[list[Source], list[Problem]]:
             continue
         if reader_for(seeds / name) is None:
             continue  # not a capture (README, notes): nothing to read
+        if name == HAND_ADDED:  # seeds/papers.yml needs no manifest entry
+            sources.append(Source(name, "Added by hand", None, "papers-yaml"))
+            continue
         problems.append(Problem(f"{seeds.name}/{name}", None, None,
                                 f"capture is not in {MANIFEST}; read it anyway (add an entry to name it)",
                                 "warning"))

@@ -67,7 +67,10 @@ def on_files(files, config):
         if existing is not None:  # the generated page wins; say so rather than hide a file
             log.warning(f"papershelf: docs/{path} is replaced by the generated page of that name")
             files.remove(existing)
-        files.append(File.generated(config, path, content=content))
+        generated = File.generated(config, path, content=content)
+        # "Edit this page" on a generated page opens the YAML that shapes it, not a missing file.
+        generated.edit_uri = "../tags.yml" if path.startswith(("themes/", "tags")) else "../curation.yml"
+        files.append(generated)
     return files
 
 

@@ -48,4 +48,4 @@ def reader_for(path: Path, fmt: str | None = None) -> Reader | None:
     return READERS.get(name) if name else None
 
 
-from . import hf_listing  # noqa: E402,F401  (registers itself)
+from . import bibtex, hf_listing, papers_yaml  # noqa: E402,F401  (each registers itself)

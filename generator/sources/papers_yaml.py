@@ -1,0 +1,72 @@
+"""Reader for `seeds/papers.yml`: papers a curator adds by hand, one YAML record each.
+
+    - title: My favourite paper          # required
+      abstract: What it does.
+      date: 2024-05-01                   # YYYY-MM-DD
+      authors: [Ada Lovelace, Alan Turing]
+      url: https://example.org/paper     # project page or PDF
+      code: https://github.com/me/repo   # one URL or a list
+      links: [https://huggingface.co/me/model]
+
+Validated like the other YAML files: every problem as file:line:col.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from ..model import Entry, Link
+from ..text import classify_url, clean_text, extract_links
+from ..validate import Checker
+from ..yamlio import YDict, YList, load_file
+from . import ReadResult, register
+
+PAPERS_FILE = "papers.yml"
+_KEYS = {"title", "abstract", "date", "authors", "url", "code", "links"}
+
+
+@register("papers-yaml", ".yml", ".yaml")
+def read(path: Path, captured: date | None = None) -> ReadResult:
+    data, problems = load_file(path)
+    check = Checker(path.name)
+    check.problems.extend(problems)
+    result = ReadResult(problems=check.problems)
+    if data is None:
+        return result
+    if not isinstance(data, YList):
+        check.error(data, "must be a list of papers (- title: ...)")
+        return result
+    for item in data:
+        if not isinstance(item, YDict):
+            check.error(item if item is not None else data, "each paper must be a mapping with at least a title")
+            continue
+        check.keys(item, _KEYS, "a paper")
+        title = check.string(item, "title", "paper")
+        if not title or not clean_text(title):
+            continue
+        abstract = check.string(item, "abstract", "paper", required=False) or ""
+        when = check.string(item, "date", "paper", required=False)
+        if when is not None:
+            try:
+                date.fromisoformat(when)
+                assert len(when) == 10
+            except (ValueError, AssertionError):
+                check.error(item["date"], f"'date' must be YYYY-MM-DD, not {when!r}")
+                when = None
+        links: list[Link] = []
+        for key in ("code", "url", "links"):
+            for url in check.string_list(item, key):
+                if not str(url).startswith(("http://", "https://")):
+                    check.error(url, f"'{key}' must be an http(s) URL, not {str(url)!r}")
+                    continue
+                kind = "code" if key == "code" else classify_url(str(url))
+                links.append(Link(kind, str(url)))
+        authors = tuple(str(a) for a in check.string_list(item, "authors"))
+        abstract = clean_text(abstract)
+        known = {link.url for link in links}
+        links += [link for link in extract_links(abstract) if link.url not in known]
+        result.entries.append(Entry(path.name, item.line, clean_text(title), abstract,
+                                    authors_count=len(authors) or None, authors=authors, date=when,
+                                    links=tuple(links)))
+    return result
