@@ -158,11 +158,11 @@ def test_serve_rebuilds_once_per_edit_and_survives_a_broken_edit(project, tmp_pa
     log = tmp_path / "serve.log"
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONPATH=str(ROOT))
     with log.open("w") as handle:
-        server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "--no-livereload", "-a",
+        server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "-a",
                                    f"127.0.0.1:{port}", "-f", str(project / "mkdocs.yml")],
                                   stdout=handle, stderr=subprocess.STDOUT, env=env)
     try:
-        tags_url = f"http://127.0.0.1:{port}/tags/"
+        tags_url = f"http://127.0.0.1:{port}/papershelf/tags/"  # serve mounts the site at site_url's path
         assert _wait_for(lambda: "Pruning and sparsity" in (_get(tags_url) or ""), 240), log.read_text()[-2000:]
         builds = log.read_text().count("Documentation built in")
         tags_yml = project / "tags.yml"
@@ -174,6 +174,7 @@ def test_serve_rebuilds_once_per_edit_and_survives_a_broken_edit(project, tmp_pa
         # A broken edit: the problem is logged, serve keeps running and keeps the last good site.
         tags_yml.write_text(original.replace("    theme: retrieval\n", "    theme: retreival\n", 1))
         assert _wait_for(lambda: "unknown theme 'retreival'" in log.read_text(), 120), log.read_text()[-2000:]
+        assert _wait_for(lambda: log.read_text().count("Documentation built in") == builds + 2, 120)
         assert server.poll() is None
         assert "Weight pruning" in (_get(tags_url) or "")
     finally:
