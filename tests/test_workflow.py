@@ -207,6 +207,9 @@ def test_site_works_under_a_sub_path_with_no_broken_internal_links(built_site):
         parser = Links()
         parser.feed(page.read_text(encoding="utf-8"))
         rel = page.relative_to(built_site).as_posix()
+        if rel == "404.html":
+            continue  # MkDocs makes 404.html's links absolute from site_url's path, on purpose:
+            # GitHub Pages serves it at any missing URL. Set site_url to your Pages address.
         base = "https://example.org/REPO/" + rel
         for link in parser.found:
             if link.startswith("/") and not link.startswith("//"):
