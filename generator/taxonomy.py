@@ -88,6 +88,14 @@ class Taxonomy:
             object.__setattr__(self, "_tag_index", cache)
         return cache
 
+    @property
+    def matcher(self) -> "Matcher":
+        cache = self.__dict__.get("_matcher")
+        if cache is None:
+            cache = Matcher(self)
+            object.__setattr__(self, "_matcher", cache)
+        return cache
+
     def resolve_tag(self, name: str) -> str | None:
         """A tag slug from its slug, label or alias (what curators may type in curation.yml)."""
         folded = name.casefold()
@@ -112,23 +120,110 @@ def _needle(text: str) -> str:
     return core[:-1] if prefix else core  # "quantiz*" -> " quantiz" (any ending)
 
 
-def _count(rule: Rule, plain: str, normalised: str) -> int:
-    if rule.pattern is not None:
-        return len(rule.pattern.findall(plain))
-    return normalised.count(rule.needle)
+_LOOKAROUND = re.compile(r"\(\?<?[!=](?:[^()\\]|\\.)*\)")
+
+
+def required_literal(pattern: str) -> tuple[str, bool]:
+    """A substring every match of `pattern` must contain ('' if we cannot tell), and whether it
+    is case-insensitive. Lets us skip a regex for the many texts that lack its literal."""
+    icase = pattern.startswith("(?i)")
+    body = _LOOKAROUND.sub("", pattern.removeprefix("(?i)")).replace("\\b", "")
+    if "|" in body or "(" in body:
+        return "", icase
+    runs, current, index = [], "", 0
+    while index < len(body):
+        char = body[index]
+        if char.isalnum() or char in " -:μ":
+            current += char
+        elif char in "?*":
+            current = current[:-1]
+            runs.append(current)
+            current = ""
+        else:
+            runs.append(current)
+            current = ""
+            if char == "\\":
+                index += 1  # skip the escaped character (\w, \d, \s ...)
+            elif char == "[":
+                index = body.index("]", index) if "]" in body[index:] else len(body)
+        index += 1
+    runs.append(current)
+    literal = max(runs, key=len)
+    literal = literal if len(literal) >= 2 else ""
+    return (literal.lower() if icase else literal), icase
+
+
+class Matcher:
+    """All rules of a taxonomy, indexed so scoring a text costs per word, not per rule.
+
+    Word and phrase rules are indexed by their first word (exact, or its prefix for `word*`);
+    only rules whose first word occurs in the text are counted. Regular expressions run only on
+    texts containing their required literal.
+    """
+
+    def __init__(self, taxonomy: "Taxonomy"):
+        self.rules: list[tuple[str, Rule]] = [(t.slug, r) for t in taxonomy.tags for r in t.rules]
+        self.exact: dict[str, list[int]] = {}
+        self.prefix: dict[str, list[int]] = {}
+        self.regex: list[tuple[int, str, bool]] = []
+        for index, (_, rule) in enumerate(self.rules):
+            if rule.pattern is not None:
+                literal, icase = required_literal(rule.text)
+                self.regex.append((index, literal, icase))
+                continue
+            words = rule.needle.split()
+            if len(words) == 1 and not rule.needle.endswith(" "):
+                self.prefix.setdefault(words[0], []).append(index)
+            else:
+                self.exact.setdefault(words[0], []).append(index)
+        self.prefix_lengths = sorted({len(p) for p in self.prefix})
+
+    def counts(self, plain: str, normalised: str) -> dict[int, int]:
+        """rule index -> number of hits in this text (absent when 0)."""
+        candidates: set[int] = set()
+        exact, prefix, lengths = self.exact, self.prefix, self.prefix_lengths
+        for word in set(normalised.split()):
+            found = exact.get(word)
+            if found:
+                candidates.update(found)
+            for length in lengths:
+                if length > len(word):
+                    break
+                found = prefix.get(word[:length])
+                if found:
+                    candidates.update(found)
+        out: dict[int, int] = {}
+        for index in candidates:
+            count = normalised.count(self.rules[index][1].needle)
+            if count:
+                out[index] = count
+        lowered = None
+        for index, literal, icase in self.regex:
+            if literal:
+                if icase:
+                    lowered = plain.lower() if lowered is None else lowered
+                    if literal not in lowered:
+                        continue
+                elif literal not in plain:
+                    continue
+            count = len(self.rules[index][1].pattern.findall(plain))
+            if count:
+                out[index] = count
+        return out
 
 
 def score_paper(title: str, abstract: str, taxonomy: Taxonomy) -> dict[str, list[Hit]]:
-    """Every rule hit for every tag, by tag slug (tags with no hit are absent)."""
-    n_title, n_abstract = normalise(title), normalise(abstract)
+    """Every rule hit for every tag, by tag slug (tags with no hit are absent), in tags.yml order."""
+    matcher = taxonomy.matcher
+    in_title = matcher.counts(title, normalise(title))
+    in_abstract = matcher.counts(abstract, normalise(abstract))
     hits: dict[str, list[Hit]] = {}
-    for tag in taxonomy.tags:
-        for rule in tag.rules:
-            if _count(rule, title, n_title):
-                hits.setdefault(tag.slug, []).append(Hit(tag.slug, rule.text, "title", TITLE_WEIGHT))
-            in_abstract = min(_count(rule, abstract, n_abstract), ABSTRACT_CAP)
-            if in_abstract:
-                hits.setdefault(tag.slug, []).append(Hit(tag.slug, rule.text, "abstract", in_abstract))
+    for index in sorted(in_title.keys() | in_abstract.keys()):
+        tag, rule = matcher.rules[index]
+        if index in in_title:
+            hits.setdefault(tag, []).append(Hit(tag, rule.text, "title", TITLE_WEIGHT))
+        if index in in_abstract:
+            hits.setdefault(tag, []).append(Hit(tag, rule.text, "abstract", min(in_abstract[index], ABSTRACT_CAP)))
     return hits
 
 

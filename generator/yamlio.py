@@ -16,6 +16,8 @@ import yaml
 from .errors import PapershelfError, Problem
 
 MAX_YAML_BYTES = 5 * 1024 * 1024  # a hand-edited file larger than this is a mistake
+# libyaml's parser when PyYAML was built with it: same events and marks, about 10x faster.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class Pos:
@@ -89,7 +91,7 @@ def load_text(text: str, label: str) -> tuple[object, list[Problem]]:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_YAML_BYTES:
         return None, [Problem(label, None, None, f"file is larger than {MAX_YAML_BYTES} bytes")]
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        for event in yaml.parse(text, Loader=_Loader):
             mark = event.start_mark
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 problems.append(
@@ -98,7 +100,7 @@ def load_text(text: str, label: str) -> tuple[object, list[Problem]]:
                 )
         if problems:
             return None, problems
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = f"YAML syntax error: {exc.problem or exc.context}"
