@@ -20,6 +20,15 @@ from .errors import PapershelfError, Problem
 EPILOG_ROOT = "Run it in the project folder (the one with mkdocs.yml), or pass --root."
 
 
+def _progress(items, label: str):
+    """A progress bar on a terminal (the work takes seconds); nothing when piped or in CI."""
+    if not sys.stdout.isatty():
+        yield from items
+        return
+    with click.progressbar(list(items), label=label, file=sys.stderr, show_eta=False) as bar:
+        yield from bar
+
+
 def _fail(problems: list[Problem]) -> None:
     for problem in problems:
         click.echo(f"Error: {problem}" if problem.severity == "error" else str(problem), err=True)
@@ -87,7 +96,7 @@ def generate(root: Path, strict: bool, out: Path) -> None:
     from .write import write_tree
 
     try:
-        site = build_site(root, strict=strict)
+        site = build_site(root, strict=strict, progress=_progress)
         report = write_tree(out, site.pages)
     except PapershelfError as exc:
         _fail(exc.problems)

@@ -130,15 +130,23 @@ def load_project(root: Path, seeds: Path | None = None, strict: bool = False):
     return classify(papers, taxonomy, curation), sources, taxonomy, curation, problems
 
 
+def _quiet(items, label: str):
+    return items
+
+
 def build_site(root: Path, strict: bool = False, site_name: str = "papershelf",
-               site_url: str = "http://127.0.0.1:8000/") -> Site:
-    """Run the whole pipeline and render every page; raises PapershelfError on user mistakes."""
+               site_url: str = "http://127.0.0.1:8000/", progress=_quiet) -> Site:
+    """Run the whole pipeline and render every page; raises PapershelfError on user mistakes.
+
+    `progress(items, label)` may wrap the long loops (the CLI shows a bar on a terminal).
+    """
     papers, sources, taxonomy, curation, problems = load_project(root, strict=strict)
     visible = sorted((p for p in papers if not p.hidden), key=sort_key)
     lib = Library(tuple(visible), taxonomy, tuple(sources), curation.paths, site_name=site_name)
     lib = dataclasses.replace(lib, related=related_papers(visible))
     icons = icon_svgs(taxonomy)
-    pages: dict[str, str] = {L.paper_src(p.slug): render_paper(p, lib) for p in visible}
+    pages: dict[str, str] = {L.paper_src(p.slug): render_paper(p, lib)
+                             for p in progress(visible, "Rendering papers")}
     pages[L.HOME] = render_home(lib, icons)
     pages[L.THEMES_INDEX] = render_themes_index(lib, icons)
     for theme in taxonomy.themes:
