@@ -1,7 +1,8 @@
 # papershelf: every set-up step is here, so a fresh machine needs only Python 3.11+ and make.
 #   make serve   build and serve the site on http://127.0.0.1:8000 (live reload)
 #   make site    build the static site into site/ (strict)
-#   make test    install the test extras (and Debian's chromium when root) and run every test
+#   make test    install the test extras, axe-core + Lighthouse (npm ci) and Debian's chromium
+#                (when root), then run every test
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
@@ -23,7 +24,11 @@ serve: install
 site: install
 	$(BIN)/mkdocs build --strict -d site
 
-test: install
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: install node_modules/.installed
 	bash scripts/ensure-chromium
 	$(BIN)/python -m pytest
 

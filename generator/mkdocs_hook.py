@@ -76,4 +76,4 @@ def on_files(files, config):
 
 def on_post_page(output: str, page, config) -> str:
     """Every page gets a Content-Security-Policy with hashes of its own inline scripts."""
-    return _state["csp"].add_csp(output)
+    return _state["csp"].add_csp(output, config.repo_url)

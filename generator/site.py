@@ -162,7 +162,7 @@ def build_site(root: Path, strict: bool = False, site_name: str = "papershelf",
     pages["feed.xml"] = atom_feed(site_name, "feed.xml", visible, site_url)
     for theme in taxonomy.themes:
         if lib.in_theme(theme):
-            pages[f"feeds/{theme.slug}.xml"] = atom_feed(f"{site_name}: {theme.title}", f"feeds/{theme.slug}.xml",
+            pages[f"feed-{theme.slug}.xml"] = atom_feed(f"{site_name}: {theme.title}", f"feed-{theme.slug}.xml",
                                                          lib.in_theme(theme), site_url)
     pages["papers.json"] = json.dumps(export_records(visible, lib), ensure_ascii=False, indent=1) + "\n"
     pages["papers.bib"] = papers_bib(visible, lib)

@@ -36,6 +36,11 @@
     form.addEventListener("submit", function (event) { event.preventDefault(); });
   }
 
+  function number(text) {
+    var value = parseFloat(text);
+    return isNaN(value) ? -Infinity : value;  /* empty cells sort below 0 */
+  }
+
   function setupSort(table) {
     if (table.dataset.sortReady) return;
     table.dataset.sortReady = "1";
@@ -58,10 +63,12 @@
         var rows = Array.prototype.slice.call(body.rows);
         rows.sort(function (a, b) {
           var x, y;
-          if (kind === "num") {
-            x = parseFloat(a.cells[index].textContent) || (index === 4 ? +a.getAttribute("data-code") : -Infinity);
-            y = parseFloat(b.cells[index].textContent) || (index === 4 ? +b.getAttribute("data-code") : -Infinity);
-            if (index === 4) { x = +a.getAttribute("data-code"); y = +b.getAttribute("data-code"); }
+          if (index === 4) {  /* the code column sorts by has-code */
+            x = +a.getAttribute("data-code");
+            y = +b.getAttribute("data-code");
+          } else if (kind === "num") {
+            x = number(a.cells[index].textContent);
+            y = number(b.cells[index].textContent);
           } else {
             x = a.cells[index].textContent.toLowerCase();
             y = b.cells[index].textContent.toLowerCase();
@@ -89,6 +96,10 @@
   }
 
   function init() {
+    /* Material's search dialog has no accessible name (axe: aria-dialog-name). */
+    document.querySelectorAll(".md-search[role=dialog]").forEach(function (dialog) {
+      if (!dialog.hasAttribute("aria-label")) dialog.setAttribute("aria-label", "Search");
+    });
     document.querySelectorAll("form.ps-filters").forEach(setupFilters);
     document.querySelectorAll("table.ps-table").forEach(setupSort);
     document.querySelectorAll("button.ps-copy").forEach(setupCopy);

@@ -27,16 +27,27 @@ def script_hashes(html: str) -> list[str]:
     return seen
 
 
-def policy(html: str) -> str:
+def policy(html: str, connect: tuple[str, ...] = ()) -> str:
     scripts = " ".join(["'self'", *script_hashes(html)])
-    return (f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; "
+    connect_src = " ".join(["'self'", *connect])
+    return (f"default-src 'self'; script-src {scripts}; connect-src {connect_src}; "
+            "style-src 'self' 'unsafe-inline'; "
             "img-src 'self' data:; font-src 'self' data:; object-src 'none'; base-uri 'self'; "
             "form-action 'self'")
 
 
-def add_csp(html: str) -> str:
+def connect_sources(repo_url: str | None) -> tuple[str, ...]:
+    """Material fetches repository facts (stars, forks) from the host's API; allow only that."""
+    if repo_url and repo_url.startswith("https://github.com/"):
+        return ("https://api.github.com",)
+    if repo_url and repo_url.startswith("https://gitlab.com/"):
+        return ("https://gitlab.com",)
+    return ()
+
+
+def add_csp(html: str, repo_url: str | None = None) -> str:
     """Insert the policy as the first thing after <meta charset>, before any script can run."""
-    meta = f'<meta http-equiv="Content-Security-Policy" content="{policy(html)}">'
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{policy(html, connect_sources(repo_url))}">'
     if _CHARSET.search(html):
         return _CHARSET.sub(lambda m: m.group(0) + "\n      " + meta, html, count=1)
     return html.replace("<head>", "<head>" + meta, 1)

@@ -97,14 +97,14 @@ def render_theme(theme, lib: Library) -> str:
         '<div class="ps-theme-page">',
         f'<p class="ps-lead">{esc(theme.description)}</p>',
         f'<p class="ps-counts"><strong>{len(papers)}</strong> papers, <strong>{with_code}</strong> with code. '
-        f'<a href="{href(src, f"feeds/{theme.slug}.xml")}">Atom feed</a></p>',
+        f'<a href="{href(src, f"feed-{theme.slug}.xml")}">Atom feed</a></p>',
         f'<h2 id="tags">Tags in this theme</h2><p class="ps-tag-list">{chips}</p>' if chips else "",
         '<h2 id="papers-table">Papers</h2>',
         paper_table(sorted(papers, key=sort_key), lib, src) if papers else "<p>No papers yet.</p>",
         "</div>",
     ]
     return page({"title": esc(theme.title), "description": esc(theme.description), "icon": theme.icon,
-                 "feed": f"feeds/{theme.slug}.xml"}, body)
+                 "feed": f"feed-{theme.slug}.xml"}, body)
 
 
 def theme_cards(lib: Library, src: str, icons: dict[str, str]) -> str:

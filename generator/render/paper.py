@@ -96,7 +96,7 @@ def header(paper: Paper, lib: Library, src: str) -> str:
     parts = [f'<p class="ps-facts">{" · ".join(facts)}</p>'] if facts else []
     tags = [lib.taxonomy.tag(t) for t in paper.tags]
     if tags:
-        chips = "".join(
+        chips = ", ".join(
             f'<a class="ps-tag" href="{tag_url(src, t)}">{esc(t.label)}</a>'
             for t in tags if t)
         parts.append(f'<p class="ps-tags">Tags: {chips}</p>')
