@@ -21,7 +21,8 @@ from mkdocs.structure.files import File
 
 log = logging.getLogger("mkdocs.plugins.papershelf")
 
-_state: dict = {"site": None, "serve": False}
+_state: dict = {"site": None, "serve": False, "bodies": {}}
+_PLACEHOLDER = "PAPERSHELF-GENERATED-BODY"
 
 
 def _fresh_generator():
@@ -68,10 +69,29 @@ def on_files(files, config):
             log.warning(f"papershelf: docs/{path} is replaced by the generated page of that name")
             files.remove(existing)
         generated = File.generated(config, path, content=content)
+        generated.generated_by = "papershelf"
         # "Edit this page" on a generated page opens the YAML that shapes it, not a missing file.
         generated.edit_uri = "../tags.yml" if path.startswith(("themes/", "tags")) else "../curation.yml"
         files.append(generated)
     return files
+
+
+def on_page_markdown(markdown: str, page, config, files) -> str:
+    """Generated pages are one escaped HTML block: keep them away from Markdown entirely.
+
+    Python-Markdown would only pass the block through (slowly: its raw-HTML parser is the most
+    expensive step of a build), and no Markdown extension can be triggered by seed text that
+    never reaches it. The page's HTML is put back in on_page_content.
+    """
+    if page.file.generated_by == "papershelf" and markdown.startswith("<div"):
+        _state["bodies"][page.file.src_uri] = markdown
+        return _PLACEHOLDER
+    return markdown
+
+
+def on_page_content(html: str, page, config, files) -> str:
+    body = _state["bodies"].pop(page.file.src_uri, None)
+    return body if body is not None else html
 
 
 def on_post_page(output: str, page, config) -> str:

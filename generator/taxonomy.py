@@ -177,21 +177,27 @@ class Matcher:
             else:
                 self.exact.setdefault(words[0], []).append(index)
         self.prefix_lengths = sorted({len(p) for p in self.prefix})
+        self._by_word: dict[str, tuple[int, ...]] = {}  # vocabulary cache: word -> candidate rules
+
+    def _candidates(self, word: str) -> tuple[int, ...]:
+        found = self._by_word.get(word)
+        if found is None:
+            hits = list(self.exact.get(word, ()))
+            for length in self.prefix_lengths:
+                if length > len(word):
+                    break
+                hits.extend(self.prefix.get(word[:length], ()))
+            found = self._by_word[word] = tuple(hits)
+        return found
 
     def counts(self, plain: str, normalised: str) -> dict[int, int]:
         """rule index -> number of hits in this text (absent when 0)."""
         candidates: set[int] = set()
-        exact, prefix, lengths = self.exact, self.prefix, self.prefix_lengths
+        lookup = self._candidates
         for word in set(normalised.split()):
-            found = exact.get(word)
+            found = lookup(word)
             if found:
                 candidates.update(found)
-            for length in lengths:
-                if length > len(word):
-                    break
-                found = prefix.get(word[:length])
-                if found:
-                    candidates.update(found)
         out: dict[int, int] = {}
         for index in candidates:
             count = normalised.count(self.rules[index][1].needle)

@@ -37,10 +37,14 @@ def fix_latex(text: str) -> str:
         text = text.replace("\\%", "%").replace("\\&", "&").replace("\\_", "_")
         text = _TEXT_CMD.sub(r"\1", text)
         text = _BACKSLASH_SYMBOL.sub(lambda m: _GREEK[m.group(1)], text)
-    text = _BARE_ARROW.sub(lambda m: _ARROWS[m.group(1)], text)
-    text = _GLUED_TIMES.sub("×", text)
-    text = _BARE_SIM.sub("∼", text)
-    text = _GLUED_APPROX.sub("≈", text)
+    if "arrow" in text:
+        text = _BARE_ARROW.sub(lambda m: _ARROWS[m.group(1)], text)
+    if "times" in text:
+        text = _GLUED_TIMES.sub("×", text)
+    if "sim" in text:
+        text = _BARE_SIM.sub("∼", text)
+    if "approx" in text:
+        text = _GLUED_APPROX.sub("≈", text)
     return text
 
 

@@ -109,8 +109,8 @@ def test_hidden_papers_and_reading_paths(built_site, seed_site):
     assert positions == sorted(positions)
     second = (built_site / "papers" / path.steps[1].paper / "index.html").read_text()
     assert f"Step 2 of {len(path.steps)}" in second
-    assert f'rel="prev" href="../{path.steps[0].paper}/"' in second
-    assert f'rel="next" href="../{path.steps[2].paper}/"' in second
+    assert f'rel="prev" href="../../papers/{path.steps[0].paper}/"' in second
+    assert f'rel="next" href="../../papers/{path.steps[2].paper}/"' in second
 
 
 @pytest.mark.slow

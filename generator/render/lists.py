@@ -6,6 +6,10 @@ and sorts in the browser; without JavaScript they are still complete, plain tabl
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from pymdownx.slugs import slugify
+
 from ..library import (ALL_PAPERS, HOME, PATHS_INDEX, STATS, TAGS_INDEX, THEMES_INDEX, WITH_CODE,
                        Library, paper_src, path_src, theme_src)
 from ..model import Paper
@@ -13,13 +17,17 @@ from ..taxonomy import Tag
 from .markup import esc, front_matter, href, safe_url
 
 NEWEST_ON_HOME = 8
+_slugify = slugify(case="lower")  # the tags plugin's default slugify, so anchors match
+
+
+@lru_cache(maxsize=None)
+def _tag_anchor(label: str) -> str:
+    return "tag:" + _slugify(label, "-")
 
 
 def tag_url(src: str, tag: Tag) -> str:
     """Link to a tag's listing on the tags page (Material's anchor format: tag:<slug>)."""
-    from pymdownx.slugs import slugify
-
-    return f"{href(src, TAGS_INDEX)}#tag:{slugify(case='lower')(tag.label, '-')}"
+    return f"{href(src, TAGS_INDEX)}#{_tag_anchor(tag.label)}"
 
 
 def sort_key(paper: Paper) -> tuple:
@@ -59,7 +67,8 @@ def paper_table(papers: list[Paper], lib: Library, src: str, filters: bool = Tru
         )
     head = ("<thead><tr><th data-sort=\"text\">Title</th><th data-sort=\"num\">Year</th><th>Tags</th>"
             "<th data-sort=\"text\">Theme</th><th data-sort=\"num\">Code</th><th data-sort=\"num\">Upvotes</th></tr></thead>")
-    table = (f'<table class="ps-table" id="{table_id}">{head}<tbody>' + "".join(rows) + "</tbody></table>")
+    # Tables repeat titles the paper pages already index: kept out of search (smaller index).
+    table = (f'<table class="ps-table" id="{table_id}" data-search-exclude>{head}<tbody>' + "".join(rows) + "</tbody></table>")
     if not filters:
         return table
     tag_slugs = sorted({t for p in papers for t in p.tags},
@@ -69,7 +78,7 @@ def paper_table(papers: list[Paper], lib: Library, src: str, filters: bool = Tru
     years = sorted({p.year for p in papers if p.year})
     year_attrs = f'min="{years[0]}" max="{years[-1]}"' if years else ""
     form = (
-        f'<form class="ps-filters" data-table="{table_id}" role="search" aria-label="Filter papers">'
+        f'<form class="ps-filters" data-table="{table_id}" role="search" aria-label="Filter papers" data-search-exclude>'
         '<label>Text <input type="search" name="q" placeholder="words in the title"></label> '
         f'<label>Tag <select name="tag"><option value="">any tag</option>{options}</select></label> '
         f'<label>From year <input type="number" name="from" {year_attrs} inputmode="numeric"></label> '
@@ -123,7 +132,7 @@ def theme_cards(lib: Library, src: str, icons: dict[str, str]) -> str:
 def _short_list(papers: list[Paper], lib: Library, src: str, extra) -> str:
     items = "".join(f'<li><a href="{href(src, paper_src(p.slug))}">{esc(p.title)}</a> {extra(p)}</li>'
                     for p in papers)
-    return f'<ul class="ps-short">{items}</ul>'
+    return f'<ul class="ps-short" data-search-exclude>{items}</ul>'
 
 
 def render_home(lib: Library, icons: dict[str, str]) -> str:

@@ -8,7 +8,7 @@ never string formatting, so a title with a colon or quote cannot break the block
 from __future__ import annotations
 
 import html
-import posixpath
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import yaml
@@ -42,27 +42,30 @@ def front_matter(meta: dict) -> str:
     return f"---\n{body}---\n"
 
 
+@lru_cache(maxsize=None)
 def page_url(src: str) -> str:
     """The site URL (directory style) MkDocs gives the page at docs path `src`."""
-    stem = src[:-3] if src.endswith(".md") else src
+    if not src.endswith(".md"):
+        return src
+    stem = src[:-3]
     if stem == "index" or stem.endswith("/index"):
         return stem[: -len("index")]
-    return stem + "/" if src.endswith(".md") else stem
+    return stem + "/"
+
+
+@lru_cache(maxsize=4096)
+def _up(from_src: str) -> str:
+    here = page_url(from_src) if from_src.endswith(".md") else from_src
+    return "../" * here.count("/")
 
 
 def href(from_src: str, to_src: str) -> str:
     """Relative link from the page at `from_src` to the page or file at `to_src`.
 
-    Raw HTML is not rewritten by MkDocs, so generated links are computed here, relative, so the
-    site also works under a sub-path (https://user.github.io/repo/).
+    Raw HTML is not rewritten by MkDocs, so generated links are computed here, relative (up to
+    the site root, then down), so the site also works under a sub-path (https://user.github.io/repo/).
     """
-    here_url = page_url(from_src) if from_src.endswith(".md") else from_src
-    here = here_url.rsplit("/", 1)[0] if "/" in here_url else ""
-    target = page_url(to_src)
-    rel = posixpath.relpath("/" + target, "/" + here)
-    if target.endswith("/") or target == "":
-        rel = "./" if rel == "." else rel + "/"
-    return rel
+    return (_up(from_src) + page_url(to_src)) or "./"
 
 
 def attrs(**values: object) -> str:

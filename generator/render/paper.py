@@ -77,7 +77,7 @@ def search_links(paper: Paper) -> str:
         ("Google Scholar", f"https://scholar.google.com/scholar?q={query}"),
     ]
     items = " · ".join(f'<a href="{esc(url)}" rel="noopener">{name}</a>' for name, url in targets)
-    return f'<p class="ps-search-links">Search for this paper on: {items}</p>'
+    return f'<p class="ps-search-links" data-search-exclude>Search for this paper on: {items}</p>'
 
 
 def header(paper: Paper, lib: Library, src: str) -> str:
@@ -138,7 +138,8 @@ def related_list(paper: Paper, lib: Library, src: str) -> str:
         items.append(f'<li><a href="{href(src, paper_src(slug))}">{esc(other.title)}</a>{theme_html}</li>')
     if not items:
         return ""
-    return '<h2 id="related">Related papers</h2>\n<ul class="ps-related">' + "".join(items) + "</ul>"
+    return ('<h2 id="related" data-search-exclude>Related papers</h2>\n<ul class="ps-related" data-search-exclude>'
+            + "".join(items) + "</ul>")
 
 
 def render_paper(paper: Paper, lib: Library) -> str:
@@ -157,12 +158,12 @@ def render_paper(paper: Paper, lib: Library) -> str:
     body.append(f'<p class="ps-abstract">{esc(paper.abstract) if paper.abstract else "<em>No abstract in the listing.</em>"}</p>')
     body.append(search_links(paper))
     body.append(related_list(paper, lib, src))
-    body.append('<h2 id="listed-in">Listed in</h2>')
-    body.append('<ul class="ps-lists">' + "".join(f"<li>{esc(t)}</li>" for t in list_titles) + "</ul>")
-    body.append('<h2 id="cite">Cite</h2>')
-    body.append('<div class="ps-cite"><pre><code class="ps-bibtex">' + esc(bibtex_entry(paper, list_titles))
+    body.append('<h2 id="listed-in" data-search-exclude>Listed in</h2>')
+    body.append('<ul class="ps-lists" data-search-exclude>' + "".join(f"<li>{esc(t)}</li>" for t in list_titles) + "</ul>")
+    body.append('<h2 id="cite" data-search-exclude>Cite</h2>')
+    body.append('<div class="ps-cite" data-search-exclude><pre><code class="ps-bibtex">' + esc(bibtex_entry(paper, list_titles))
                 .replace("\n", "&#10;") + "</code></pre>"
                 '<button type="button" class="md-button ps-copy" data-copy=".ps-bibtex">Copy BibTeX</button></div>')
-    body.append(f'<p class="ps-back"><a href="{href(src, HOME)}">← All themes</a></p>')
+    body.append(f'<p class="ps-back" data-search-exclude><a href="{href(src, HOME)}">← All themes</a></p>')
     body.append("</div>")
     return front_matter(paper_meta(paper, lib)) + "\n" + "\n".join(part for part in body if part) + "\n"
