@@ -25,6 +25,14 @@ class Library:
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_slug", {p.slug: p for p in self.papers})
         object.__setattr__(self, "source_titles", {s.file: s.title for s in self.sources})
+        by_theme: dict[str, list[Paper]] = {}
+        by_tag: dict[str, list[Paper]] = {}
+        for paper in self.papers:  # indexes built once: pages ask for them thousands of times
+            by_theme.setdefault(paper.theme, []).append(paper)
+            for tag in paper.tags:
+                by_tag.setdefault(tag, []).append(paper)
+        object.__setattr__(self, "_by_theme", by_theme)
+        object.__setattr__(self, "_by_tag", by_tag)
 
     def paper(self, slug: str) -> Paper | None:
         return self.by_slug.get(slug)  # type: ignore[attr-defined]
@@ -33,10 +41,10 @@ class Library:
         return self.source_titles.get(file, file)  # type: ignore[attr-defined]
 
     def in_theme(self, theme: Theme) -> list[Paper]:
-        return [p for p in self.papers if p.theme == theme.slug]
+        return list(self._by_theme.get(theme.slug, ()))  # type: ignore[attr-defined]
 
     def with_tag(self, tag: Tag) -> list[Paper]:
-        return [p for p in self.papers if tag.slug in p.tags]
+        return list(self._by_tag.get(tag.slug, ()))  # type: ignore[attr-defined]
 
     def theme_of(self, paper: Paper) -> Theme | None:
         return self.taxonomy.theme(paper.theme)

@@ -14,6 +14,7 @@ ending (`quantiz*`). Regular expressions are for the rest (case-sensitive acrony
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -177,6 +178,7 @@ class Matcher:
             else:
                 self.exact.setdefault(words[0], []).append(index)
         self.prefix_lengths = sorted({len(p) for p in self.prefix})
+        self._single = {i for i, (_, r) in enumerate(self.rules) if r.pattern is None and len(r.needle.split()) == 1}
         self._by_word: dict[str, tuple[int, ...]] = {}  # vocabulary cache: word -> candidate rules
 
     def _candidates(self, word: str) -> tuple[int, ...]:
@@ -192,14 +194,17 @@ class Matcher:
 
     def counts(self, plain: str, normalised: str) -> dict[int, int]:
         """rule index -> number of hits in this text (absent when 0)."""
-        candidates: set[int] = set()
-        lookup = self._candidates
-        for word in set(normalised.split()):
-            found = lookup(word)
-            if found:
-                candidates.update(found)
         out: dict[int, int] = {}
-        for index in candidates:
+        phrases: set[int] = set()
+        single = self._single
+        lookup = self._candidates
+        for word, freq in Counter(normalised.split()).items():
+            for index in lookup(word):
+                if index in single:  # one-word rule: its count is the word's frequency
+                    out[index] = out.get(index, 0) + freq
+                else:
+                    phrases.add(index)
+        for index in phrases:
             count = normalised.count(self.rules[index][1].needle)
             if count:
                 out[index] = count
