@@ -26,7 +26,10 @@ def abstracts_agree(a: str, b: str) -> bool:
     shorter, longer = sorted((na, nb), key=len)
     if len(shorter) >= 80 and longer.startswith(shorter):
         return True  # one source cut the abstract short (BibTeX exports, truncated captures)
-    return SequenceMatcher(None, na, nb, autojunk=False).ratio() >= SAME_ABSTRACT
+    # Compare word lists, cheapest bounds first: most different abstracts stop at quick_ratio.
+    matcher = SequenceMatcher(None, na.split(), nb.split(), autojunk=False)
+    return (matcher.real_quick_ratio() >= SAME_ABSTRACT and matcher.quick_ratio() >= SAME_ABSTRACT
+            and matcher.ratio() >= SAME_ABSTRACT)
 
 
 def _richest(values):
@@ -68,7 +71,7 @@ def merge_entries(entries: list[Entry]) -> tuple[list[Paper], list[Problem]]:
     for entry in entries:
         key = normalize_title(entry.title)
         placed = False
-        for index in by_title.get(key, []):
+        for index in (by_title.get(key, []) if key else []):  # titles of only symbols never merge
             if abstracts_agree(groups[index][0].abstract, entry.abstract):
                 groups[index].append(entry)
                 placed = True

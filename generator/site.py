@@ -25,6 +25,7 @@ from .related import related_papers
 from .render.lists import (render_all_papers, render_home, render_path, render_paths_index,
                            render_tags_index, render_theme, render_themes_index, render_with_code, sort_key)
 from .render.feeds import atom_feed
+from .render.markup import esc
 from .render.paper import render_paper
 from .render.stats import render_stats
 from .sources import reader_for
@@ -74,9 +75,10 @@ class Site:
     def nav(self) -> list:
         """Home, Themes (with counts), Reading paths, Tags, and the other index pages. No papers."""
         lib = self.library
-        themes = [{f"{t.title} ({len(lib.in_theme(t))})": L.theme_src(t.slug)}
+        # Material prints nav titles raw (and they override the page's own title): escape them.
+        themes = [{f"{esc(t.title)} ({len(lib.in_theme(t))})": L.theme_src(t.slug)}
                   for t in lib.taxonomy.themes if lib.in_theme(t)]
-        paths = [{p.title: L.path_src(p.slug)} for p in lib.paths]
+        paths = [{esc(p.title): L.path_src(p.slug)} for p in lib.paths]
         return [
             {"Home": L.HOME},
             {"Themes": [{"All themes": L.THEMES_INDEX}, *themes]},

@@ -25,14 +25,16 @@ def base_slug(title: str, max_length: int = MAX_SLUG) -> str:
 def assign_slugs(titles: list[str]) -> list[str]:
     """Unique slugs for `titles`, in order: the first keeps the plain slug, later ones get -2, -3..."""
     taken: set[str] = set(RESERVED)
+    next_number: dict[str, int] = {}  # base slug -> next suffix to try (keeps this linear)
     out: list[str] = []
     for title in titles:
-        slug = base_slug(title)
-        number = 1
+        base = slug = base_slug(title)
+        number = next_number.get(base, 1)
         while slug in taken:
             number += 1
             suffix = f"-{number}"
             slug = base_slug(title, MAX_SLUG - len(suffix)) + suffix
+        next_number[base] = number
         taken.add(slug)
         out.append(slug)
     return out

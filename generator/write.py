@@ -141,12 +141,17 @@ def _apply(out: Path, plan: list[tuple[str, Path, bytes | None]], report: WriteR
                 os.replace(backup, target)
             else:
                 target.unlink(missing_ok=True)
+                _remove_empty_parents(target, out)
         raise
     finally:
         shutil.rmtree(backup_dir, ignore_errors=True)
     for _, target, data in plan:  # tidy folders emptied by removals
         if data is None:
-            parent = target.parent
-            while parent != out and parent.is_dir() and not any(parent.iterdir()):
-                parent.rmdir()
-                parent = parent.parent
+            _remove_empty_parents(target, out)
+
+
+def _remove_empty_parents(target: Path, out: Path) -> None:
+    parent = target.parent
+    while parent != out and parent.is_dir() and not any(parent.iterdir()):
+        parent.rmdir()
+        parent = parent.parent

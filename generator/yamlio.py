@@ -89,7 +89,7 @@ def load_text(text: str, label: str) -> tuple[object, list[Problem]]:
     """Parse YAML text into strings/YList/YDict; return (data, problems). Data is None on failure."""
     problems: list[Problem] = []
     if len(text.encode("utf-8", "surrogatepass")) > MAX_YAML_BYTES:
-        return None, [Problem(label, None, None, f"file is larger than {MAX_YAML_BYTES} bytes")]
+        return None, [Problem(label, 1, 1, f"file is larger than {MAX_YAML_BYTES} bytes")]
     try:
         for event in yaml.parse(text, Loader=_Loader):
             mark = event.start_mark
@@ -98,6 +98,10 @@ def load_text(text: str, label: str) -> tuple[object, list[Problem]]:
                     Problem(label, mark.line + 1, mark.column + 1,
                             "anchors and aliases (& and *) are not allowed; write the value out")
                 )
+            elif getattr(event, "tag", None) is not None and not isinstance(
+                    event, (yaml.DocumentStartEvent, yaml.DocumentEndEvent)):
+                problems.append(Problem(label, mark.line + 1, mark.column + 1,
+                                        f"YAML tags ({event.tag}) are not allowed; write a plain value"))
         if problems:
             return None, problems
         node = yaml.compose(text, Loader=_Loader)
@@ -123,7 +127,7 @@ def load_file(path: Path, label: str | None = None) -> tuple[object, list[Proble
     except OSError as exc:
         return None, [Problem(label, None, None, f"cannot read file: {exc.strerror}")]
     if len(raw) > MAX_YAML_BYTES:
-        return None, [Problem(label, None, None, f"file is larger than {MAX_YAML_BYTES} bytes")]
+        return None, [Problem(label, 1, 1, f"file is larger than {MAX_YAML_BYTES} bytes")]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -38,6 +38,7 @@ _MONTHS = {m: i for i, m in enumerate(
 _DATE = re.compile(r"^(?P<mon>[A-Z][a-z]{2}) (?P<day>\d{1,2})(?:, (?P<year>\d{4}))?(?: (?P<up>\d+))?$")
 _AUTHORS = re.compile(r"^•\s*(?P<n>\d+)\s+authors?$")
 _BULLET = "•"
+UNREADABLE = "[unreadable text]"
 
 
 def decode(raw: bytes, label: str) -> tuple[str, list[Problem]]:
@@ -58,11 +59,21 @@ def decode(raw: bytes, label: str) -> tuple[str, list[Problem]]:
 def _lines(path: Path, problems: list[Problem]) -> list[str]:
     raw = path.read_bytes()
     if b"\x00" in raw[:8192] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        problems.append(Problem(path.name, 1, None, "binary file, not a text capture; skipped"))
+        problems.append(Problem(path.name, 1, None, "binary file, not a text capture; skipped", "warning"))
         return []
     text, decode_problems = decode(raw, path.name)
     problems.extend(decode_problems)
-    return [clean_line(line) for line in text.splitlines()]
+    # Split on line feeds only: str.splitlines() also breaks at U+2028, form feeds and other
+    # separators an editor does not, which would shift pairings and line numbers.
+    lines = []
+    for number, raw_line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
+        line = clean_line(raw_line)
+        if raw_line.strip() and not line.strip():
+            # A line of only control characters still holds a place in the structure.
+            problems.append(Problem(path.name, number, None, "line has only control characters", "warning"))
+            line = UNREADABLE
+        lines.append(line)
+    return lines
 
 
 def _is_chrome(line: str) -> bool:
@@ -84,7 +95,10 @@ def parse_date(text: str, captured: date | None) -> tuple[str | None, int | None
     except ValueError:
         return None, upvotes
     if not m.group("year") and captured and when > captured:
-        when = when.replace(year=year - 1)  # "Dec 5" seen on a March capture is last December
+        try:
+            when = when.replace(year=year - 1)  # "Dec 5" seen on a March capture is last December
+        except ValueError:  # year 1, or Feb 29 into a non-leap year
+            return None, upvotes
     return when.isoformat(), upvotes
 
 
@@ -100,7 +114,7 @@ def read(path: Path, captured: date | None = None) -> ReadResult:
     lines = _lines(path, result.problems)
     if not any(line.strip() for line in lines):
         if not result.problems:
-            result.problems.append(Problem(path.name, 1, None, "capture is empty: no papers found"))
+            result.problems.append(Problem(path.name, 1, None, "capture is empty: no papers found", "warning"))
         return result
     first = next(i for i, line in enumerate(lines) if line.strip())
     blank_after_first = first + 1 < len(lines) and not lines[first + 1].strip()
@@ -108,8 +122,8 @@ def read(path: Path, captured: date | None = None) -> ReadResult:
         _read_blocks(path.name, lines, captured, result)
     else:
         _read_lines(path.name, lines, result)
-    if not result.entries and not any(p.severity == "error" for p in result.problems):
-        result.problems.append(Problem(path.name, 1, None, "no papers found in this capture"))
+    if not result.entries and not result.problems:
+        result.problems.append(Problem(path.name, 1, None, "no papers found in this capture", "warning"))
     return result
 
 
@@ -182,13 +196,15 @@ def _read_blocks(label: str, lines: list[str], captured: date | None, result: Re
     """Block layout: header chrome ending in a date, then title / abstract / [metadata] blocks."""
     blocks = _blocks(lines)
     index = 0
-    # Header: chrome blocks, and the capture's own date block ("Dec 17") that closes it.
+    # Header: chrome blocks, then the capture's own date block ("Dec 17"), which closes it.
     while index < len(blocks):
         start, block = blocks[index]
-        if len(block) == 1 and (_is_chrome(block[0]) or parse_date(block[0], None)[0] is None
-                                and _DATE.match(block[0])):
+        if len(block) == 1 and _is_chrome(block[0]):
             index += 1
             continue
+        m = _DATE.match(block[0]) if len(block) == 1 else None
+        if m and m.group("mon").lower() in _MONTHS and not m.group("year") and not m.group("up"):
+            index += 1
         break
     while index < len(blocks):
         start, block = blocks[index]
