@@ -32,6 +32,7 @@ _SCRIPT = re.compile(r"<script.*?</script>", re.S)  # pygal's tooltip config: us
 def _svg(chart, name: str, caption: str) -> str:
     svg = chart.render(is_unicode=True)
     svg = _SCRIPT.sub("", _COMMENT.sub("", _ID.sub(f"chart-{name}", svg)))
+    svg = re.sub(r' id="activate-serie-(\d+)"', rf' id="chart-{name}-serie-\1"', svg)  # unique per page
     svg = svg.replace("<svg ", f'<svg role="img" aria-label="{esc(caption)}" ', 1)
     return f'<figure class="ps-chart">{svg}<figcaption>{esc(caption)}</figcaption></figure>'
 
