@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from mkdocs.exceptions import Abort
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
 log = logging.getLogger("mkdocs.plugins.papershelf")
@@ -36,6 +37,7 @@ def on_startup(command: str, dirty: bool = False) -> None:
     _state["serve"] = command == "serve"
 
 
+@event_priority(100)  # before the tags plugin reads `tags_allowed` in its own on_config
 def on_config(config):
     root = Path(config.config_file_path).resolve().parent
     if str(root) not in sys.path:
@@ -58,7 +60,18 @@ def on_config(config):
             log.warning(str(problem))
     _state["site"] = site
     config.nav = site.nav()
+    _allow_only_taxonomy_tags(config, site)
     return config
+
+
+def _allow_only_taxonomy_tags(config, site) -> None:
+    """The tags plugin accepts exactly the labels tags.yml defines (a stray tag fails the build)."""
+    plugin = config.plugins.get("material/tags")
+    if plugin is None:
+        return
+    from material.plugins.tags.structure.tag import Tag
+
+    plugin.config.tags_allowed = {Tag(t.label) for t in site.library.taxonomy.tags}
 
 
 def on_files(files, config):

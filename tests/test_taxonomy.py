@@ -126,3 +126,11 @@ def test_theme_pages_nav_and_tags_index(built_site, seed_site):
     tags_page = (built_site / "tags" / "index.html").read_text()
     for tag in lib.taxonomy.tags:
         assert f'id="tag:{tag.slug}"' in tags_page or tag.label in tags_page
+
+
+@pytest.mark.slow
+def test_the_tags_plugin_accepts_only_labels_defined_in_tags_yml(project, tmp_path):
+    (project / "docs" / "stray.md").write_text("---\ntags:\n  - Not a real tag\n---\n# Stray\n")
+    result = mkdocs_build(project, tmp_path / "site")
+    assert result.returncode == 1
+    assert "Tags not in allow list: Not a real tag" in result.stderr
