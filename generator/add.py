@@ -17,10 +17,11 @@ from ruamel.yaml import YAML
 
 from .dedup import merge_entries
 from .errors import PapershelfError, Problem, raise_if_errors
-from .manifest import MANIFEST, load_manifest
+from .manifest import MANIFEST
 from .sources import reader_for
 from .text import normalize_title
 from .write import atomic_write
+from .yamlio import load_text
 
 
 @dataclass
@@ -81,15 +82,7 @@ def _manifest_with(path: Path, file: str, title: str, captured: date) -> str:
     buffer = io.StringIO()
     yaml.dump(data, buffer)
     text = buffer.getvalue()
-    check = load_manifest_text_ok(text)
-    if check:
-        raise PapershelfError(check)
+    _, problems = load_text(text, MANIFEST)  # never write a manifest we could not read back
+    if problems:
+        raise PapershelfError(problems)
     return text
-
-
-def load_manifest_text_ok(text: str) -> list[Problem]:
-    """Re-validate the text we are about to write (never write a manifest we cannot read back)."""
-    from .yamlio import load_text
-
-    _, problems = load_text(text, MANIFEST)
-    return problems

@@ -26,7 +26,7 @@ def record(paper: Paper) -> dict:
     }
 
 
-def export_records(papers: list[Paper], lib: Library | None = None) -> list[dict]:
+def export_records(papers: list[Paper]) -> list[dict]:
     return [record(p) for p in papers]
 
 

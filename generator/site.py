@@ -166,6 +166,6 @@ def build_site(root: Path, strict: bool = False, site_name: str = "papershelf",
         if lib.in_theme(theme):
             pages[f"feed-{theme.slug}.xml"] = atom_feed(f"{site_name}: {theme.title}", f"feed-{theme.slug}.xml",
                                                          lib.in_theme(theme), site_url)
-    pages["papers.json"] = json.dumps(export_records(visible, lib), ensure_ascii=False, indent=1) + "\n"
+    pages["papers.json"] = json.dumps(export_records(visible), ensure_ascii=False, indent=1) + "\n"
     pages["papers.bib"] = papers_bib(visible, lib)
     return Site(pages, lib, papers, curation, problems)

@@ -76,15 +76,10 @@ class Checker:
         value = mapping.get(key)
         if value is None:
             return default
-        try:
-            return int(str(value)) if isinstance(value, YStr) else _fail()
-        except ValueError:
-            self.key_error(mapping, key, f"'{key}' must be a whole number, not {value!r}")
-            return default
-
-
-def _fail() -> int:
-    raise ValueError
+        if isinstance(value, YStr) and value.strip().lstrip("-").isdigit():
+            return int(value)
+        self.key_error(mapping, key, f"'{key}' must be a whole number, not {value!r}")
+        return default
 
 
 def suggest(word: str, choices) -> str:

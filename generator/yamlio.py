@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import PapershelfError, Problem
+from .errors import Problem
 
 MAX_YAML_BYTES = 5 * 1024 * 1024  # a hand-edited file larger than this is a mistake
 # libyaml's parser when PyYAML was built with it: same events and marks, about 10x faster.
@@ -134,11 +134,3 @@ def load_file(path: Path, label: str | None = None) -> tuple[object, list[Proble
         line = raw[: exc.start].count(b"\n") + 1
         return None, [Problem(label, line, None, "file is not valid UTF-8")]
     return load_text(text, label)
-
-
-def require(data, label: str) -> object:
-    """Load-or-raise helper for callers that cannot continue without the file."""
-    value, problems = data
-    if problems:
-        raise PapershelfError(problems)
-    return value
