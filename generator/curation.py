@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .errors import Problem
 from .model import STATUSES, Paper
-from .taxonomy import Taxonomy
+from .taxonomy import MAX_TAGS, Taxonomy, theme_of
 from .validate import Checker, suggest
 from .yamlio import YDict, YList, load_file, where
 
@@ -185,8 +185,6 @@ def apply_edits(paper: Paper, edit: Edit | None, taxonomy: Taxonomy, scores: dic
     """The paper with its curator's edits: tags added/removed, theme pinned, note, status, hidden."""
     if edit is None:
         return paper
-    from .taxonomy import MAX_TAGS, theme_of
-
     tags = [t for t in paper.tags if t not in edit.tags_remove]
     for tag in edit.tags_add:
         if tag not in tags:

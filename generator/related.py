@@ -35,8 +35,7 @@ def related_papers(papers: list[Paper], k: int = TOP_K) -> dict[str, tuple[str, 
         block = (matrix[start:start + BLOCK] @ transposed).toarray()
         rows = np.arange(block.shape[0])
         block[rows, rows + start] = -1.0  # never related to itself
-        top = np.argpartition(-block, k - 1, axis=1)[:, :k] if k < block.shape[1] else np.tile(
-            np.arange(block.shape[1]), (block.shape[0], 1))
+        top = np.argpartition(-block, k - 1, axis=1)[:, :k]  # k <= papers - 1 < columns
         for row, candidates in enumerate(top):
             chosen = [c for c in candidates if block[row, c] > 0]
             chosen.sort(key=lambda c: (-round(float(block[row, c]), 6), slugs[c]))

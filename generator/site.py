@@ -12,6 +12,7 @@ from pathlib import Path
 import dataclasses
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from . import library as L
 from .curation import Curation, apply_edits, load_curation
@@ -90,17 +91,17 @@ class Site:
         ]
 
 
-def icon_svgs(taxonomy: Taxonomy) -> dict[str, str]:
-    """Inline SVG of each theme's Material icon, read from the installed theme."""
+@lru_cache(maxsize=None)
+def _icon_svg(icon: str) -> str | None:
     import material
 
-    base = Path(material.__file__).parent / "templates" / ".icons"
-    out: dict[str, str] = {}
-    for theme in taxonomy.themes:
-        path = base / f"{theme.icon}.svg"
-        if path.is_file():
-            out[theme.icon] = path.read_text(encoding="utf-8")
-    return out
+    path = Path(material.__file__).parent / "templates" / ".icons" / f"{icon}.svg"
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def icon_svgs(taxonomy: Taxonomy) -> dict[str, str]:
+    """Inline SVG of each theme's Material icon, read once from the installed theme."""
+    return {t.icon: svg for t in taxonomy.themes if (svg := _icon_svg(t.icon)) is not None}
 
 
 def classify(papers: list[Paper], taxonomy: Taxonomy, curation: Curation) -> list[Paper]:
