@@ -5,6 +5,13 @@ during `serve` would trigger another rebuild, forever. MkDocs does not reload ho
 rebuild, so this thin module re-imports the `generator` package itself each time, which makes
 edits to the generator's code show up in `serve` too.
 
+Two shortcuts keep big lists fast, both checked against a plain build (tests/test_site.py):
+Material renders the whole nav into every page, and on paper pages it is always the same HTML
+(papers are not in the nav and all sit at the same depth), so it is rendered once per build;
+and Material's search indexer parses a small search-only HTML of each paper page
+(`Site.search`) instead of the whole page. PAPERSHELF_PLAIN_BUILD=1 turns both off, so a test
+can check that they change nothing.
+
 A broken edit during `serve` logs every problem and keeps serving the last good site, so a
 typo in tags.yml never kills the preview; `build` stops with the problems and exit code 1.
 """
@@ -13,16 +20,19 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 from pathlib import Path
 
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, pass_context
+from markupsafe import Markup
 from mkdocs.exceptions import Abort
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
 log = logging.getLogger("mkdocs.plugins.papershelf")
 
-_state: dict = {"site": None, "serve": False, "bodies": {}}
+_state: dict = {"site": None, "serve": False, "bodies": {}, "nav": {}}
 _PLACEHOLDER = "PAPERSHELF-GENERATED-BODY"
 
 
@@ -37,6 +47,10 @@ def on_startup(command: str, dirty: bool = False) -> None:
     _state["serve"] = command == "serve"
 
 
+def _shortcuts() -> bool:
+    return os.environ.get("PAPERSHELF_PLAIN_BUILD") != "1"
+
+
 @event_priority(100)  # before the tags plugin reads `tags_allowed` in its own on_config
 def on_config(config):
     root = Path(config.config_file_path).resolve().parent
@@ -44,6 +58,7 @@ def on_config(config):
         sys.path.insert(0, str(root))
     site_mod, errors_mod = _fresh_generator()
     _state["csp"] = importlib.import_module("generator.render.csp")
+    _state["markup"] = importlib.import_module("generator.render.markup")
     try:
         site = site_mod.build_site(root, strict=bool(config.strict), site_name=config.site_name,
                                    site_url=config.site_url or "http://127.0.0.1:8000/")
@@ -89,6 +104,31 @@ def on_files(files, config):
     return files
 
 
+def on_env(env, config, files):
+    """`material/...` names Material's own templates, so overrides/partials/nav.html can wrap one."""
+    import material
+
+    templates = Path(material.__file__).parent / "templates"
+    env.loader = ChoiceLoader([PrefixLoader({"material": FileSystemLoader(str(templates))}), env.loader])
+    env.globals["papershelf_nav"] = _nav
+    _state["nav"] = {}
+    return env
+
+
+@pass_context
+def _nav(context) -> Markup:
+    """Material's nav partial, rendered once per build for all paper pages, as usual elsewhere."""
+    page = context.get("page")
+    site = _state["site"]
+    shared = _shortcuts() and page is not None and site is not None and page.file.src_uri in site.search
+    if shared and "paper" in _state["nav"]:
+        return _state["nav"]["paper"]
+    html = Markup(context.environment.get_template("material/partials/nav.html").render(context.get_all()))
+    if shared:
+        _state["nav"]["paper"] = html
+    return html
+
+
 def on_page_markdown(markdown: str, page, config, files) -> str:
     """Generated pages are one escaped HTML block: keep them away from Markdown entirely.
 
@@ -98,6 +138,8 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     """
     if page.file.generated_by == "papershelf" and markdown.startswith("<div"):
         _state["bodies"][page.file.src_uri] = markdown
+        if _shortcuts():
+            page.meta["search"] = {"exclude": True}  # indexed in on_page_context, from less HTML
         return _PLACEHOLDER
     return markdown
 
@@ -105,6 +147,30 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
 def on_page_content(html: str, page, config, files) -> str:
     body = _state["bodies"].pop(page.file.src_uri, None)
     return body if body is not None else html
+
+
+@event_priority(-50)  # after the search plugin has skipped the page
+def on_page_context(context, page, config, nav):
+    """Index a generated page with Material's own indexer, fed only what it would keep.
+
+    Paper pages have their search-only HTML from the renderer; the other generated pages (big
+    tables) have their excluded blocks cut out. Same index, without parsing what it skips.
+    """
+    src = page.file.src_uri
+    plugin = config.plugins.get("material/search")
+    if page.file.generated_by != "papershelf" or not (page.meta.get("search") or {}).get("exclude") \
+            or plugin is None or not plugin.config.enabled:
+        return context
+    search_html = _state["site"].search.get(src)
+    if search_html is None:
+        search_html = _state["markup"].without_search_excluded(page.content)
+    content, meta = page.content, page.meta
+    page.content, page.meta = search_html, {k: v for k, v in meta.items() if k != "search"}
+    try:
+        plugin.search_index.add_entry_from_context(page)
+    finally:
+        page.content, page.meta = content, meta
+    return context
 
 
 def on_post_page(output: str, page, config) -> str:

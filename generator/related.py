@@ -1,33 +1,91 @@
 """Related papers: the nearest neighbours of each paper by TF-IDF cosine over title + abstract.
 
-scikit-learn's vectoriser gives L2-normalised sparse rows, so a sparse product is the cosine.
-We multiply in blocks of rows and keep the top k per row with argpartition: memory stays
-O(block x papers) instead of O(papers^2), and no Python loop runs over pairs.
+The TF-IDF is built here with numpy and scipy.sparse rather than scikit-learn: it is twenty
+lines, and importing scikit-learn alone took about 1 s of every build (and of every `serve`
+rebuild). Rows are L2-normalised, so a sparse product is the cosine. We multiply in blocks
+of rows and keep the top k per row with argpartition: memory stays O(block x papers) instead
+of O(papers^2), and no Python loop runs over pairs.
+
+Words in more than MAX_DF of the papers say little about what a paper is about and cost the
+most in the product (a word in n papers adds n^2 multiplications), so they are dropped, and
+each paper keeps only its KEEP_TERMS strongest words. On the seeds that pruning moves the share
+of related papers in the same theme from 43.5 % to 40.9 %; at 10,000 papers it makes the
+product about 5x cheaper (see bench/RESULTS.md).
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
+from scipy import sparse
 
 from .model import Paper
 
 TOP_K = 5
-BLOCK = 1024
+BLOCK = 2048
+MAX_DF = 0.2  # drop words found in more than this share of the papers (needs >= 10 papers)
+KEEP_TERMS = 32  # the strongest words kept per paper
+
+_WORD = re.compile(r"\w\w+")  # runs of 2+ word characters (\b on both sides is implied)
+# Function words and the stock phrases of abstracts; they match everything and relate nothing.
+STOP_WORDS = frozenset("""
+a about above across after again against all almost also although always am among an and another any
+are around as at be became because become been before being below between beyond both but by can
+cannot could did do does doing done down due during each either else enough etc even ever every few
+for from further had has have having he her here hers him his how however i if in into is it its
+itself just least less many may me might more most much must my neither no nor not now of off often
+on once one only onto or other others otherwise our ours out over own per perhaps rather same several
+she should show shows shown since so some such than that the their them themselves then there
+thereby therefore these they this those though through thus to together too toward towards under
+until up upon us very via was we well were what whatever when where whereas whether which while who
+whom whose why will with within without would yet you your
+paper propose proposed proposes present presents introduce introduces approach approaches method
+methods based using use used new novel results result work works demonstrate demonstrates achieve
+achieves achieving existing significantly significant performance state art extensive experiments
+experimental outperforms including across furthermore specifically moreover
+""".split())
+
+
+def _tfidf(texts: list[str], keep: int = KEEP_TERMS) -> sparse.csr_matrix:
+    """Rows: L2-normalised sublinear-tf x smoothed-idf vectors, each cut to its `keep` best words."""
+    words: list[str] = []  # every paper's distinct words, paper after paper
+    tfs: list[int] = []
+    indptr = [0]
+    for text in texts:  # only C-level loops per word: this runs over millions of words at 10k
+        counts = Counter(_WORD.findall(text.lower()))
+        words.extend(counts)
+        tfs.extend(counts.values())
+        indptr.append(len(words))
+    vocab = {word: i for i, word in enumerate(dict.fromkeys(words))}
+    ids = list(map(vocab.__getitem__, words))
+    n = len(texts)
+    cols = np.array(ids, dtype=np.int32)
+    df = np.bincount(cols, minlength=len(vocab))
+    idf = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
+    if n >= 10:
+        idf[df > MAX_DF * n] = 0.0
+    idf[[i for word, i in vocab.items() if word in STOP_WORDS]] = 0.0
+    data = (1 + np.log(np.array(tfs, dtype=np.float32))) * idf[cols]
+    bounds = np.array(indptr, dtype=np.int64)
+    for row in np.flatnonzero(np.diff(bounds) > keep):  # weakest words out, strongest kept
+        start, end = bounds[row], bounds[row + 1]
+        weak = np.argpartition(data[start:end], end - start - keep)[:end - start - keep]
+        data[start + weak] = 0.0
+    matrix = sparse.csr_matrix((data, cols, bounds), shape=(n, len(vocab)))
+    matrix.eliminate_zeros()
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.csr_matrix(sparse.diags((1 / norms).astype(np.float32)) @ matrix)
 
 
 def related_papers(papers: list[Paper], k: int = TOP_K) -> dict[str, tuple[str, ...]]:
     """slug -> the k most similar other papers' slugs, most similar first (ties by slug)."""
     if len(papers) < 2:
         return {p.slug: () for p in papers}
-    texts = [f"{p.title}. {p.title}. {p.abstract}" for p in papers]  # title counts double
-    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=1, max_df=0.5,
-                                 dtype=np.float32)
-    try:
-        matrix = vectorizer.fit_transform(texts)
-    except ValueError:  # every text empty or stop words only
-        return {p.slug: () for p in papers}
-    slugs = np.array([p.slug for p in papers])
+    matrix = _tfidf([f"{p.title}. {p.title}. {p.abstract}" for p in papers])  # title counts double
+    slugs = [p.slug for p in papers]
     k = min(k, len(papers) - 1)
     out: dict[str, tuple[str, ...]] = {}
     transposed = matrix.T.tocsr()
@@ -35,9 +93,14 @@ def related_papers(papers: list[Paper], k: int = TOP_K) -> dict[str, tuple[str, 
         block = (matrix[start:start + BLOCK] @ transposed).toarray()
         rows = np.arange(block.shape[0])
         block[rows, rows + start] = -1.0  # never related to itself
-        top = np.argpartition(-block, k - 1, axis=1)[:, :k]  # k <= papers - 1 < columns
-        for row, candidates in enumerate(top):
-            chosen = [c for c in candidates if block[row, c] > 0]
-            chosen.sort(key=lambda c: (-round(float(block[row, c]), 6), slugs[c]))
-            out[slugs[start + row]] = tuple(slugs[c] for c in chosen[:k])
+        best = []
+        for _ in range(k):  # k argmax passes: several times faster than argpartition here
+            column = block.argmax(axis=1)
+            best.append((column, block[rows, column].round(6)))
+            block[rows, column] = -1.0
+        columns = np.stack([c for c, _v in best], axis=1).tolist()
+        values = np.stack([v for _c, v in best], axis=1).tolist()
+        for row, (candidates, scores) in enumerate(zip(columns, values)):
+            chosen = sorted((-v, slugs[c]) for c, v in zip(candidates, scores) if v > 0)
+            out[slugs[start + row]] = tuple(slug for _v, slug in chosen)
     return out

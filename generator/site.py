@@ -58,6 +58,12 @@ def read_papers(seeds: Path, strict: bool = False) -> tuple[list[Paper], list[So
     return papers, sources, problems
 
 
+# Search: lunr in the browser slows down with the size of its index, so on lists longer than
+# SEARCH_FULL_ABSTRACTS the index keeps each abstract's first sentences (up to
+# SEARCH_ABSTRACT_CHARS, the first sentence always whole); pages always show the whole abstract.
+SEARCH_FULL_ABSTRACTS = 2000
+SEARCH_ABSTRACT_CHARS = 280
+
 TAGS_FILE = "tags.yml"
 CURATION_FILE = "curation.yml"
 SEEDS_DIR = "seeds"
@@ -72,6 +78,7 @@ class Site:
     all_papers: list[Paper]  # including hidden ones
     curation: Curation
     problems: list[Problem] = field(default_factory=list)
+    search: dict[str, str] = field(default_factory=dict)  # paper page -> the HTML search indexes
 
     def nav(self) -> list:
         """Home, Themes (with counts), Reading paths, Tags, and the other index pages. No papers."""
@@ -148,8 +155,12 @@ def build_site(root: Path, strict: bool = False, site_name: str = "papershelf",
     lib = Library(tuple(visible), taxonomy, tuple(sources), curation.paths, site_name=site_name)
     lib = dataclasses.replace(lib, related=related_papers(visible))
     icons = icon_svgs(taxonomy)
-    pages: dict[str, str] = {L.paper_src(p.slug): render_paper(p, lib)
-                             for p in progress(visible, "Rendering papers")}
+    index_chars = None if len(visible) <= SEARCH_FULL_ABSTRACTS else SEARCH_ABSTRACT_CHARS
+    pages: dict[str, str] = {}
+    search: dict[str, str] = {}
+    for paper in progress(visible, "Rendering papers"):
+        src = L.paper_src(paper.slug)
+        pages[src], search[src] = render_paper(paper, lib, index_chars)
     pages[L.HOME] = render_home(lib, icons)
     pages[L.THEMES_INDEX] = render_themes_index(lib, icons)
     for theme in taxonomy.themes:
@@ -169,4 +180,4 @@ def build_site(root: Path, strict: bool = False, site_name: str = "papershelf",
                                                          lib.in_theme(theme), site_url)
     pages["papers.json"] = json.dumps(export_records(visible), ensure_ascii=False, indent=1) + "\n"
     pages["papers.bib"] = papers_bib(visible, lib)
-    return Site(pages, lib, papers, curation, problems)
+    return Site(pages, lib, papers, curation, problems, search)

@@ -142,8 +142,31 @@ def related_list(paper: Paper, lib: Library, src: str) -> str:
             + "".join(items) + "</ul>")
 
 
-def render_paper(paper: Paper, lib: Library) -> str:
-    """Markdown page text: YAML front-matter, then one raw HTML block of escaped content."""
+def index_abstract(text: str, limit: int | None) -> str:
+    """The abstract as the search index gets it: whole, or its first sentences up to `limit`.
+
+    The first sentence always stays whole, so title, tag and first-sentence matches survive
+    the trim; only the page's search index is trimmed, never the page.
+    """
+    if limit is None or len(text) <= limit:
+        return text
+    cut = text.find(". ") + 1 or len(text)
+    while cut < limit:
+        nxt = text.find(". ", cut + 1) + 1
+        if not nxt or nxt > limit:
+            break
+        cut = nxt
+    return text[:cut] + (" …" if cut < len(text) else "")
+
+
+def render_paper(paper: Paper, lib: Library, index_chars: int | None = None) -> tuple[str, str]:
+    """(Markdown page text, the HTML that search indexes for it).
+
+    The page is YAML front-matter, then one raw HTML block of escaped content. The search HTML
+    holds only the parts the index keeps (no related papers, citation or links), with the
+    abstract cut to `index_chars`: the hook feeds it to Material's indexer instead of the whole
+    page, which is faster to parse and keeps the index small on large lists.
+    """
     src = paper_src(paper.slug)
     list_titles = [lib.list_title(f) for f in paper.lists]
     body = [
@@ -155,7 +178,10 @@ def render_paper(paper: Paper, lib: Library) -> str:
     if button_html:
         body.append('<p class="ps-buttons">' + " ".join(button_html) + "</p>")
     body.append('<h2 id="abstract">Abstract</h2>')
-    body.append(f'<p class="ps-abstract">{esc(paper.abstract) if paper.abstract else "<em>No abstract in the listing.</em>"}</p>')
+    search = body[1:]
+    no_abstract = "<em>No abstract in the listing.</em>"
+    body.append(f'<p class="ps-abstract">{esc(paper.abstract) if paper.abstract else no_abstract}</p>')
+    search.append(f'<p class="ps-abstract">{esc(index_abstract(paper.abstract, index_chars)) if paper.abstract else no_abstract}</p>')
     body.append(search_links(paper))
     body.append(related_list(paper, lib, src))
     body.append('<h2 id="listed-in" data-search-exclude>Listed in</h2>')
@@ -166,4 +192,5 @@ def render_paper(paper: Paper, lib: Library) -> str:
                 '<button type="button" class="md-button ps-copy" data-copy=".ps-bibtex">Copy BibTeX</button></div>')
     body.append(f'<p class="ps-back" data-search-exclude><a href="{href(src, HOME)}">← All themes</a></p>')
     body.append("</div>")
-    return front_matter(paper_meta(paper, lib)) + "\n" + "\n".join(part for part in body if part) + "\n"
+    page = front_matter(paper_meta(paper, lib)) + "\n" + "\n".join(part for part in body if part) + "\n"
+    return page, "\n".join(part for part in search if part)
