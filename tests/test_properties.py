@@ -252,3 +252,24 @@ def test_a_first_title_that_looks_like_a_date_is_still_a_title(layout, title):
 def test_a_yearless_date_on_a_year_one_capture_does_not_crash():
     text = BLOCK_HEADER + "A title\n\nAn abstract\n\n  • 2 authors\n·\nDec 5\n"
     assert _titles(text, date(1, 1, 1)) == [("A title", "An abstract")]
+
+
+# ----------------------------------------------------------------------------- front-matter
+
+_META_TEXT = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=80)  # lone surrogates: no text
+
+
+@SETTINGS
+@given(title=_META_TEXT, tags=st.lists(_META_TEXT, max_size=4), links=st.dictionaries(
+    st.sampled_from(["project", "model", "other"]), st.lists(_META_TEXT, max_size=3), max_size=3),
+    count=st.integers(min_value=0, max_value=10**6))
+def test_front_matter_reads_back_exactly_with_mkdocs_own_loader(title, tags, links, count):
+    """Any text in any value comes back unchanged: quotes, colons, line breaks, U+2028, NUL."""
+    from mkdocs.utils.meta import get_data
+
+    from generator.render.markup import front_matter
+
+    meta = {"title": title, "authors": count, "tags": tags, "links": links}
+    body, loaded = get_data(front_matter(meta) + "\n<div>body</div>\n")
+    assert loaded == meta
+    assert body == "<div>body</div>\n"

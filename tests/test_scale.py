@@ -125,3 +125,17 @@ def test_related_papers_are_deterministic_and_independent_of_input_order(seed_si
     backward = related_papers(papers[::-1])
     agree = sum(forward[s] == backward[s] for s in forward)
     assert agree > 0.97 * len(forward)  # only exact score ties at the 5th place may differ
+
+
+def test_generated_front_matter_reads_back_the_same_without_pyyaml(seed_site):
+    from mkdocs.utils.meta import get_data
+
+    from generator.render.markup import read_front_matter
+
+    pages = [text for path, text in seed_site.pages.items() if path.endswith(".md")]
+    assert len(pages) > 700
+    for text in pages:
+        body, meta = get_data(text)
+        assert meta and read_front_matter(text) == (meta, body)
+    assert read_front_matter("---\ntitle: not json\n---\nbody") is None
+    assert read_front_matter("no front matter") is None

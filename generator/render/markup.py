@@ -1,21 +1,22 @@
 """Escaping and linking helpers shared by the renderers.
 
 Seed text is untrusted: `esc` is the only way text reaches HTML, `safe_url` the only way a URL
-reaches an attribute, and `front_matter` the only way values reach YAML (via a YAML dumper,
-never string formatting, so a title with a colon or quote cannot break the block).
+reaches an attribute, and `front_matter` the only way values reach YAML (every string as a
+double-quoted scalar with JSON escapes, so a title with a colon, quote or newline cannot break
+the block).
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-import yaml
 
-
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's emitter: same output, faster
+# JSON leaves these raw; YAML reads them as line breaks (folding them) or refuses them outright.
+_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 
 
 def esc(text: object) -> str:
@@ -36,11 +37,35 @@ def safe_url(url: str) -> str | None:
     return esc(url.strip())
 
 
+def _scalar(value: object) -> str:
+    if isinstance(value, bool) or value is None or not isinstance(value, (str, int)):
+        raise TypeError(f"front-matter values are strings, integers, lists and mappings, not {value!r}")
+    text = json.dumps(value, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
+    return _YAML_UNSAFE.sub(_escape_unsafe, text) if isinstance(value, str) else text
+
+
+def _escape_unsafe(match: re.Match) -> str:
+    code = ord(match.group(0))
+    return "\\ufffd" if 0xD800 <= code <= 0xDFFF else f"\\u{code:04x}"  # a lone surrogate is no text
+
+
+def _flow(value: object) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_scalar(str(k))}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    return _scalar(value)
+
+
 def front_matter(meta: dict) -> str:
-    """A `---` YAML block that MkDocs' SafeLoader reads back to exactly `meta`."""
-    body = yaml.dump(meta, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1_000_000,
-                     default_flow_style=False)
-    return f"---\n{body}---\n"
+    """A `---` YAML block that MkDocs' SafeLoader reads back to exactly `meta`.
+
+    One `key: value` line per key, values in flow style with JSON-escaped double-quoted strings:
+    about 20x faster than yaml.dump (which cost 2 s at 10,000 papers) and just as safe, since
+    nothing is ever spliced in unquoted. tests/test_properties.py round-trips arbitrary text.
+    """
+    lines = [f"{key}: {_flow(value)}" for key, value in meta.items()]
+    return "---\n" + "\n".join(lines) + "\n---\n"
 
 
 @lru_cache(maxsize=None)
@@ -106,3 +131,25 @@ def without_search_excluded(html: str) -> str:
         pos = cursor
     out.append(html[pos:])
     return "".join(out)
+
+
+def read_front_matter(text: str) -> tuple[dict, str] | None:
+    """(meta, body) of a page `front_matter` wrote, or None if the text is not shaped like one.
+
+    The inverse of `front_matter` for the generator's own pages, one json.loads per line: the
+    hook hands MkDocs these instead of letting PyYAML's pure-Python loader parse 10,000 blocks.
+    For these pages it returns what mkdocs.utils.meta.get_data returns (tests/test_scale.py).
+    """
+    if not text.startswith("---\n"):
+        return None
+    end = text.find("\n---\n", 3)
+    if end < 0:
+        return None
+    meta = {}
+    try:
+        for line in text[4:end].split("\n"):
+            key, value = line.split(": ", 1)
+            meta[key] = json.loads(value)
+    except ValueError:
+        return None
+    return meta, text[end + 5:].lstrip("\n")
