@@ -6,8 +6,9 @@ rebuild, so this thin module re-imports the `generator` package itself each time
 edits to the generator's code show up in `serve` too.
 
 Two shortcuts keep big lists fast, both checked against a plain build (tests/test_site.py):
-Material renders the whole nav into every page, and on paper pages it is always the same HTML
-(papers are not in the nav and all sit at the same depth), so it is rendered once per build;
+Material renders the whole nav, header, footer and config into every page, and on paper pages
+they are always the same HTML (papers are not in the nav and all sit at the same depth; the
+header differs only by the title), so they are rendered once per build;
 and Material's search indexer parses a small search-only HTML of each paper page
 (`Site.search`) instead of the whole page. PAPERSHELF_PLAIN_BUILD=1 turns both off, so a test
 can check that they change nothing.
@@ -35,7 +36,7 @@ from mkdocs.structure.toc import get_toc
 
 log = logging.getLogger("mkdocs.plugins.papershelf")
 
-_state: dict = {"site": None, "serve": False, "bodies": {}, "nav": {}}
+_state: dict = {"site": None, "serve": False, "bodies": {}, "shared": {}}
 _PLACEHOLDER = "PAPERSHELF-GENERATED-BODY"
 
 
@@ -108,27 +109,51 @@ def on_files(files, config):
 
 
 def on_env(env, config, files):
-    """`material/...` names Material's own templates, so overrides/partials/nav.html can wrap one."""
+    """`material/...` names Material's own templates, so overrides/partials/ can wrap them."""
     import material
 
     templates = Path(material.__file__).parent / "templates"
     env.loader = ChoiceLoader([PrefixLoader({"material": FileSystemLoader(str(templates))}), env.loader])
-    env.globals["papershelf_nav"] = _nav
-    _state["nav"] = {}
+    env.globals["papershelf_shared"] = _shared_partial
+    env.globals["papershelf_block"] = _shared_block
+    _state["shared"] = {}
     return env
 
 
-@pass_context
-def _nav(context) -> Markup:
-    """Material's nav partial, rendered once per build for all paper pages, as usual elsewhere."""
-    page = context.get("page")
+def _is_shared(page) -> bool:
+    """Paper pages: not in the nav and all at the same depth, so their chrome is the same HTML."""
     site = _state["site"]
-    shared = _shortcuts() and page is not None and site is not None and page.file.src_uri in site.search
-    if shared and "paper" in _state["nav"]:
-        return _state["nav"]["paper"]
-    html = Markup(context.environment.get_template("material/partials/nav.html").render(context.get_all()))
-    if shared:
-        _state["nav"]["paper"] = html
+    return _shortcuts() and page is not None and site is not None and page.file.src_uri in site.search
+
+
+@pass_context
+def _shared_partial(context, name: str, titled: bool = False) -> Markup:
+    """Material's partial `name`, rendered once per build for all paper pages.
+
+    `titled`: the partial prints the page title once (the header); it is cached split around
+    the first paper's title, and only when that title occurs exactly once, so the other
+    papers' titles go in the same slot. Other pages render the partial as usual.
+    """
+    page = context.get("page")
+    shared = _is_shared(page)
+    title = str(page.meta.get("title") or page.title) if shared and titled else ""
+    cached = _state["shared"].get(name) if shared else None
+    if cached is not None:
+        return Markup(title.join(cached))
+    html = context.environment.get_template(f"material/{name}").render(context.get_all())
+    if shared and (not titled or html.count(title) == 1):
+        _state["shared"][name] = html.split(title) if titled else [html]
+    return Markup(html)
+
+
+@pass_context
+def _shared_block(context, name: str, html: str | None = None):
+    """Blocks of base.html that are the same on every paper page (see overrides/main.html)."""
+    if not _is_shared(context.get("page")):
+        return html
+    if html is None:
+        return _state["shared"].get(f"block:{name}")
+    _state["shared"][f"block:{name}"] = html
     return html
 
 
