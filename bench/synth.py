@@ -149,13 +149,17 @@ def write_seeds(seeds_dir: Path, entries: list[tuple[str, str]], seed: int = 0) 
 
 
 def query_word(entries: list[tuple[str, str]]) -> str:
-    """A word of one abstract to search for: the rarest longish word of a paper near the middle."""
+    """A word to search for: the rarest longish word of the first sentence of a paper near the middle.
+
+    The first sentence, because the search index of long lists keeps only the first sentences
+    of each abstract (generator/site.py, SEARCH_FULL_ABSTRACTS); rarest over whole abstracts.
+    """
     counts: dict[str, int] = {}
     for _title, abstract in entries:
         for word in set(re.findall(r"[a-z]{6,14}", abstract.lower())):
             counts[word] = counts.get(word, 0) + 1
     _title, abstract = entries[len(entries) // 2]
-    words = sorted(set(re.findall(r"[a-z]{6,14}", abstract.lower())))
+    words = sorted(set(re.findall(r"[a-z]{6,14}", abstract.split(". ", 1)[0].lower())))
     return min(words, key=lambda w: (counts[w], -len(w))) if words else "distillation"
 
 

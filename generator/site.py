@@ -59,8 +59,9 @@ def read_papers(seeds: Path, strict: bool = False) -> tuple[list[Paper], list[So
 
 
 # Search: lunr in the browser slows down with the size of its index, so on lists longer than
-# SEARCH_FULL_ABSTRACTS the index keeps each abstract's first sentences (up to
-# SEARCH_ABSTRACT_CHARS, the first sentence always whole); pages always show the whole abstract.
+# SEARCH_FULL_ABSTRACTS the index has one entry per paper: title, tags and the abstract's first
+# sentences (up to SEARCH_ABSTRACT_CHARS, the first sentence always whole). Pages always show
+# the whole abstract.
 SEARCH_FULL_ABSTRACTS = 2000
 SEARCH_ABSTRACT_CHARS = 280
 

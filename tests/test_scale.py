@@ -98,6 +98,7 @@ def test_long_lists_trim_abstracts_in_the_search_index_but_never_on_the_page(mon
         assert html.escape(paper.title) in page and html.escape(paper.abstract) in page
         first_sentence = paper.abstract.split(". ", 1)[0]
         assert html.escape(first_sentence) in indexed
+        assert "<h2" not in indexed and "Tags:" not in indexed  # one entry: title and tags have fields
         if html.escape(paper.abstract) not in indexed:
             trimmed += 1
             assert indexed.endswith(" …</p>")

@@ -165,7 +165,9 @@ def render_paper(paper: Paper, lib: Library, index_chars: int | None = None) -> 
     The page is YAML front-matter, then one raw HTML block of escaped content. The search HTML
     holds only the parts the index keeps (no related papers, citation or links), with the
     abstract cut to `index_chars`: the hook feeds it to Material's indexer instead of the whole
-    page, which is faster to parse and keeps the index small on large lists.
+    page, which is faster to parse. On long lists (`index_chars` set) the search HTML is just the
+    cut abstract: one index entry per paper instead of two, title and tags in their own fields,
+    no dates, counts or repeated tag labels in the text; the index is about half the size.
     """
     src = paper_src(paper.slug)
     list_titles = [lib.list_title(f) for f in paper.lists]
@@ -181,7 +183,11 @@ def render_paper(paper: Paper, lib: Library, index_chars: int | None = None) -> 
     search = body[1:]
     no_abstract = "<em>No abstract in the listing.</em>"
     body.append(f'<p class="ps-abstract">{esc(paper.abstract) if paper.abstract else no_abstract}</p>')
-    search.append(f'<p class="ps-abstract">{esc(index_abstract(paper.abstract, index_chars)) if paper.abstract else no_abstract}</p>')
+    indexed = f'<p class="ps-abstract">{esc(index_abstract(paper.abstract, index_chars)) if paper.abstract else no_abstract}</p>'
+    if index_chars is None:
+        search.append(indexed)
+    else:  # a long list: one entry per paper, title + tags (their own fields) + first sentences
+        search = [indexed]
     body.append(search_links(paper))
     body.append(related_list(paper, lib, src))
     body.append('<h2 id="listed-in" data-search-exclude>Listed in</h2>')
