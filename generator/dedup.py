@@ -8,6 +8,7 @@ separate papers and get a warning, so a curator can check them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from difflib import SequenceMatcher
 
 from .errors import Problem
@@ -20,7 +21,11 @@ SAME_ABSTRACT = 0.9  # similarity ratio above which two abstracts are the same t
 
 def abstracts_agree(a: str, b: str) -> bool:
     """Same abstract, up to URLs, punctuation and small scrape differences; empty matches all."""
-    na, nb = normalize_abstract(a), normalize_abstract(b)
+    return _normalized_agree(normalize_abstract(a), normalize_abstract(b))
+
+
+def _normalized_agree(na: str, nb: str) -> bool:
+    """abstracts_agree() for abstracts already passed through normalize_abstract()."""
     if not na or not nb or na == nb:
         return True
     shorter, longer = sorted((na, nb), key=len)
@@ -40,11 +45,17 @@ def _richest(values):
     return None
 
 
+def _unique_links(links: Iterable[Link]) -> tuple[Link, ...]:
+    """One link per URL, ignoring case and a trailing slash; the first one seen wins."""
+    unique: dict[str, Link] = {}
+    for link in links:
+        unique.setdefault(link.url.rstrip("/").lower(), link)
+    return tuple(unique.values())
+
+
 def _merge(group: list[Entry]) -> dict:
-    links: dict[str, Link] = {}
-    for entry in group:
-        for link in entry.links:
-            links.setdefault(link.url.rstrip("/").lower(), link)
+    if len(group) == 1:  # most papers are in one capture: nothing to choose between
+        return _single(group[0])
     lists: list[str] = []
     for entry in group:
         if entry.source not in lists:
@@ -57,9 +68,24 @@ def _merge(group: list[Entry]) -> dict:
         authors=_richest(e.authors for e in group) or (),
         date=_richest(e.date for e in group),
         upvotes=max((e.upvotes for e in group if e.upvotes is not None), default=None),
-        links=tuple(links.values()),
+        links=_unique_links(link for entry in group for link in entry.links),
         lists=tuple(lists),
         origins=tuple(e.origin for e in group),
+    )
+
+
+def _single(entry: Entry) -> dict:
+    """_merge([entry]), without the loops and sorting that only a group needs."""
+    return dict(
+        title=entry.title,
+        abstract=entry.abstract,
+        authors_count=_richest((entry.authors_count,)),
+        authors=_richest((entry.authors,)) or (),
+        date=_richest((entry.date,)),
+        upvotes=entry.upvotes,
+        links=_unique_links(entry.links) if len(entry.links) > 1 else tuple(entry.links),
+        lists=(entry.source,),
+        origins=(entry.origin,),
     )
 
 
@@ -68,11 +94,21 @@ def merge_entries(entries: list[Entry]) -> tuple[list[Paper], list[Problem]]:
     problems: list[Problem] = []
     groups: list[list[Entry]] = []
     by_title: dict[str, list[int]] = {}
+    normalized: dict[str, str] = {}  # abstract -> normalize_abstract(abstract), each done once
+
+    def agree(a: str, b: str) -> bool:
+        if a == b:
+            return True
+        for text in (a, b):
+            if text not in normalized:
+                normalized[text] = normalize_abstract(text)
+        return _normalized_agree(normalized[a], normalized[b])
+
     for entry in entries:
         key = normalize_title(entry.title)
         placed = False
         for index in (by_title.get(key, []) if key else []):  # titles of only symbols never merge
-            if abstracts_agree(groups[index][0].abstract, entry.abstract):
+            if agree(groups[index][0].abstract, entry.abstract):
                 groups[index].append(entry)
                 placed = True
                 break

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from .model import Link
@@ -26,9 +27,12 @@ _TEXT_CMD = re.compile(r"\\(?:textbf|textit|emph|texttt|mathrm|mathbf)\{([^{}]*)
 # Backslash lost in the scrape: only where a word could never stand there in English.
 _BARE_ARROW = re.compile(r"(?<![A-Za-z])(rightarrow|leftarrow|Rightarrow|Leftarrow)(?![A-Za-z])")
 _ARROWS = {"rightarrow": "→", "leftarrow": "←", "Rightarrow": "⇒", "Leftarrow": "⇐"}
-_GLUED_TIMES = re.compile(r"(?<=\d)times(?=\d|\b)")  # 5times, 256times256, 7.46times
-_BARE_SIM = re.compile(r"(?<![A-Za-z])sim(?=\s?\d)")  # "z sim 0.01", "sim20"
-_GLUED_APPROX = re.compile(r"(?<=\})approx(?=\s?\d)")  # "DM_{host}approx 900"
+# These three start with their literal word and look behind it afterwards, so the regex engine
+# can jump between occurrences of the word: "times" and "sim" (similar, simple) are common
+# in abstracts, and a leading lookbehind would make every call test each character.
+_GLUED_TIMES = re.compile(r"times(?<=\dtimes)(?=\d|\b)")  # 5times, 256times256, 7.46times
+_BARE_SIM = re.compile(r"sim(?<![A-Za-z]sim)(?=\s?\d)")  # "z sim 0.01", "sim20"
+_GLUED_APPROX = re.compile(r"approx(?<=\}approx)(?=\s?\d)")  # "DM_{host}approx 900"
 
 
 def fix_latex(text: str) -> str:
@@ -37,22 +41,40 @@ def fix_latex(text: str) -> str:
         text = text.replace("\\%", "%").replace("\\&", "&").replace("\\_", "_")
         text = _TEXT_CMD.sub(r"\1", text)
         text = _BACKSLASH_SYMBOL.sub(lambda m: _GREEK[m.group(1)], text)
-    if "arrow" in text:
+    # Each test below is a substring every match contains, so most text skips the regex:
+    # every arrow word ends in "tarrow" ("narrow" does not), and approx must follow a "}".
+    if "tarrow" in text:
         text = _BARE_ARROW.sub(lambda m: _ARROWS[m.group(1)], text)
     if "times" in text:
         text = _GLUED_TIMES.sub("×", text)
     if "sim" in text:
         text = _BARE_SIM.sub("∼", text)
-    if "approx" in text:
+    if "}approx" in text:
         text = _GLUED_APPROX.sub("≈", text)
     return text
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f]")
+_ASCII_CONTROL = bytes(range(0x20)) + b"\x7f"  # C0 controls (tab and line feed too) and DEL
+
+
+def _needs_cleaning(line: str) -> bool:
+    """Whether clean_line() may have more to do than trim the right end: one quick pass.
+
+    Tabs, BOMs and every _CONTROL character are unprintable (so are a few characters that
+    clean_line() keeps, such as U+2028: a false alarm only costs the full pass). In ASCII text
+    they are all C0 controls or DEL, which bytes.translate finds faster than str.isprintable.
+    """
+    if line.isascii():
+        raw = line.encode("ascii")
+        return len(raw.translate(None, _ASCII_CONTROL)) != len(raw)
+    return not line.isprintable()
 
 
 def clean_line(line: str) -> str:
     """Drop BOMs, CR, control and bidi-override characters; fold tabs; trim the right end."""
+    if not _needs_cleaning(line):  # most lines
+        return line.rstrip()
     line = line.replace("\ufeff", "").replace("\t", " ")
     line = _CONTROL.sub("", line)
     return line.rstrip()
@@ -60,8 +82,15 @@ def clean_line(line: str) -> str:
 
 def clean_text(text: str) -> str:
     """A title or abstract as shown: NFC, cleaned, LaTeX remnants fixed, whitespace folded."""
-    text = unicodedata.normalize("NFC", clean_line(text))
-    return re.sub(r"\s+", " ", fix_latex(text)).strip()
+    text = fix_latex(unicodedata.normalize("NFC", clean_line(text)))
+    # The only ASCII whitespace clean_line() leaves is the space and the line feed, so ASCII
+    # text with neither a line feed nor a double, leading or trailing space is already folded.
+    if (text.isascii() and "  " not in text and "\n" not in text
+            and not text.startswith(" ") and not text.endswith(" ")):
+        return text
+    # str.split() breaks at exactly the characters regex \s matches, so this is
+    # re.sub(r"\s+", " ", text).strip() without building a match for every space.
+    return " ".join(text.split())
 
 
 _URL = re.compile(r"https?://[^\s<>\"'`{}|\\^\[\]]+", re.IGNORECASE)
@@ -107,22 +136,38 @@ def classify_url(url: str) -> str:
 
 def extract_links(text: str) -> tuple[Link, ...]:
     """Every http(s) URL in `text`, trimmed, classified and de-duplicated, in order of appearance."""
+    first = text.find("://")
+    if first == -1:  # most abstracts have no URL at all
+        return ()
     seen: dict[str, Link] = {}
-    for match in _URL.finditer(text):
+    # A URL starts at most len("https") characters before its "://": skip the text before.
+    for match in _URL.finditer(text, max(0, first - len("https"))):
         url = _trim_url(match.group(0))
-        parts = urlsplit(url)
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-            continue
         key = url.rstrip("/").lower()
         if key not in seen:
-            seen[key] = Link(classify_url(url), url)
+            link = _link(url)
+            if link is not None:
+                seen[key] = link
     return tuple(seen.values())
+
+
+@lru_cache(maxsize=4096)  # the same code and project links recur across captures
+def _link(url: str) -> Link | None:
+    """The classified link for a trimmed URL, or None when it has no http(s) scheme and host."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return Link(classify_url(url), url)
+
+
+# Runs of letters and digits: the words left when punctuation, `_` and spaces are dropped.
+_WORD = re.compile(r"[^\W_]+")
 
 
 def normalize_title(title: str) -> str:
     """The key two listings of the same paper share: NFKC, case-folded, punctuation-free."""
     folded = unicodedata.normalize("NFKC", title).casefold()
-    return " ".join(re.sub(r"[\W_]+", " ", folded).split())
+    return " ".join(_WORD.findall(folded))
 
 
 def normalize_abstract(abstract: str) -> str:
