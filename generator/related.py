@@ -15,6 +15,7 @@ product about 5x cheaper (see bench/RESULTS.md).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 
@@ -80,8 +81,22 @@ def _tfidf(texts: list[str], keep: int = KEEP_TERMS) -> sparse.csr_matrix:
     return sparse.csr_matrix(sparse.diags((1 / norms).astype(np.float32)) @ matrix)
 
 
+_LAST: dict[str, object] = {}  # the last result, by a digest of its inputs (serve rebuilds)
+
+
 def related_papers(papers: list[Paper], k: int = TOP_K) -> dict[str, tuple[str, ...]]:
-    """slug -> the k most similar other papers' slugs, most similar first (ties by slug)."""
+    """slug -> the k most similar other papers' slugs, most similar first (ties by slug).
+
+    The last result is kept: a `serve` rebuild after a tags.yml or curation edit that leaves
+    titles and abstracts alone gets it back without redoing the TF-IDF.
+    """
+    digest = hashlib.sha256(repr((k, [(p.slug, p.title, p.abstract) for p in papers])).encode()).hexdigest()
+    if _LAST.get("digest") != digest:
+        _LAST.update(digest=digest, result=_related(papers, k))
+    return dict(_LAST["result"])  # type: ignore[call-overload]
+
+
+def _related(papers: list[Paper], k: int) -> dict[str, tuple[str, ...]]:
     if len(papers) < 2:
         return {p.slug: () for p in papers}
     matrix = _tfidf([f"{p.title}. {p.title}. {p.abstract}" for p in papers])  # title counts double

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dataclasses
+import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -30,7 +31,26 @@ from .render.markup import esc
 from .render.paper import render_paper
 from .render.stats import render_stats
 from .sources import reader_for
-from .taxonomy import Taxonomy, choose, load_taxonomy, score_paper
+from .taxonomy import Taxonomy, load_taxonomy, rank, tag_scores
+
+
+# Parsed captures by (path, capture date, reader, SHA-256 of the bytes). The package stays
+# imported between `mkdocs serve` rebuilds while its code is unchanged (mkdocs_hook.py), so a
+# tags.yml edit does not parse every capture again. Records are frozen: sharing them is safe.
+_READ_CACHE: dict[tuple, object] = {}
+
+
+def _read_cached(reader, path: Path, captured):
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return reader(path, captured)  # let the reader report the problem
+    key = (str(path), captured, reader.__module__, digest)
+    if key not in _READ_CACHE:
+        if len(_READ_CACHE) > 1000:
+            _READ_CACHE.clear()
+        _READ_CACHE[key] = reader(path, captured)
+    return _READ_CACHE[key]
 
 
 def read_papers(seeds: Path, strict: bool = False) -> tuple[list[Paper], list[Source], list[Problem]]:
@@ -44,7 +64,7 @@ def read_papers(seeds: Path, strict: bool = False) -> tuple[list[Paper], list[So
             problems.append(Problem(f"{seeds.name}/{source.file}", None, None,
                                     "no reader for this file type"))
             continue
-        result = reader(path, source.captured)
+        result = _read_cached(reader, path, source.captured)
         problems.extend(
             Problem(f"{seeds.name}/{p.file}" if not p.file.startswith(seeds.name) else p.file,
                     p.line, p.col, p.message, p.severity)
@@ -116,10 +136,9 @@ def classify(papers: list[Paper], taxonomy: Taxonomy, curation: Curation) -> lis
     """Tags and theme from the rules, then the curator's edits on top."""
     out = []
     for paper in papers:
-        hits = score_paper(paper.title, paper.abstract, taxonomy)
-        tags, theme = choose(hits, taxonomy)
+        scores = tag_scores(paper.title, paper.abstract, taxonomy)  # what score_paper's hits add up to
+        tags, theme = rank(scores, taxonomy)
         paper = dataclasses.replace(paper, tags=tags, theme=theme)
-        scores = {slug: sum(h.score for h in tag_hits) for slug, tag_hits in hits.items()}
         out.append(apply_edits(paper, curation.edits.get(paper.slug), taxonomy, scores))
     return out
 

@@ -6,17 +6,30 @@ A paper's tags are the tags scoring at least MIN_SCORE, strongest first, at most
 paper with no such tag keeps its single best weaker hit, so few papers end up untagged. Its
 theme is the theme whose tags score highest together, or `other`.
 
-Words and phrases are matched on a normalised text (lower case, punctuation as spaces) with
-substring search, which is fast enough for 10,000 papers; `*` at the end of a word matches any
-ending (`quantiz*`). Regular expressions are for the rest (case-sensitive acronyms like `\\bMoE\\b`).
+Words and phrases are matched on a normalised text (lower case, punctuation as spaces) and
+counted as substrings of it; `*` at the end of a word matches any ending (`quantiz*`). Regular
+expressions are for the rest (case-sensitive acronyms like `\\bMoE\\b`). `Matcher` indexes the
+rules so that a text is searched only for the few rules that can hit it; the counts are the
+same as searching it for every rule.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
+from itertools import chain, compress
 from dataclasses import dataclass
 from pathlib import Path
+
+try:  # the parser behind re.compile, which lets analyse_regex read a pattern
+    from re import _constants as _sre
+    from re import _parser as _re_parser
+except ImportError:  # pragma: no cover
+    _re_parser = None
+# It is private: use it only on the versions whose parse trees analyse_regex was written against
+# (unchanged since 3.6's sre_parse). Elsewhere regexes are searched in full: same results, slower.
+_parser = _re_parser if (3, 11) <= sys.version_info[:2] <= (3, 13) else None
 
 from .errors import Problem
 from .validate import Checker, suggest
@@ -97,6 +110,22 @@ class Taxonomy:
             object.__setattr__(self, "_matcher", cache)
         return cache
 
+    @property
+    def _tag_order(self) -> dict[str, int]:
+        cache = self.__dict__.get("_tag_order_cache")
+        if cache is None:
+            cache = {t.slug: i for i, t in enumerate(self.tags)}
+            object.__setattr__(self, "_tag_order_cache", cache)
+        return cache
+
+    @property
+    def _theme_order(self) -> dict[str, int]:
+        cache = self.__dict__.get("_theme_order_cache")
+        if cache is None:
+            cache = {t.slug: t.order for t in self.themes}
+            object.__setattr__(self, "_theme_order_cache", cache)
+        return cache
+
     def resolve_tag(self, name: str) -> str | None:
         """A tag slug from its slug, label or alias (what curators may type in curation.yml)."""
         folded = name.casefold()
@@ -110,7 +139,8 @@ def normalise(text: str) -> str:
     """Lower case, words joined by two spaces and padded: '  like  this '.
 
     Two spaces between words let `str.count(" like ")` see back-to-back repeats of a word
-    (the separator is not shared between neighbouring matches).
+    (the separator is not shared between neighbouring matches). Rule needles are kept in this
+    form; the matcher builds it as bytes from `_words`, which is quicker.
     """
     return " " + "  ".join(re.sub(r"[^0-9a-z]+", " ", text.lower()).split()) + " "
 
@@ -119,6 +149,19 @@ def _needle(text: str) -> str:
     prefix = text.endswith("*")
     core = normalise(text.rstrip("*"))
     return core[:-1] if prefix else core  # "quantiz*" -> " quantiz" (any ending)
+
+
+# Bytes that stay in a word (0-9, a-z); every other byte separates words, as in `normalise`.
+_SEPARATE = bytes(c if 48 <= c <= 57 or 97 <= c <= 122 else 32 for c in range(256))
+
+
+def _words(lowered: str) -> list[bytes]:
+    """The words of `normalise(text)`, given `text.lower()`.
+
+    Three C calls instead of a regular expression: encoding turns each non-ASCII character into
+    '?', and translate turns that and all other punctuation into spaces.
+    """
+    return lowered.encode("ascii", "replace").translate(_SEPARATE).split()
 
 
 _LOOKAROUND = re.compile(r"\(\?<?[!=](?:[^()\\]|\\.)*\)")
@@ -154,80 +197,297 @@ def required_literal(pattern: str) -> tuple[str, bool]:
     return (literal.lower() if icase else literal), icase
 
 
-class Matcher:
-    """All rules of a taxonomy, indexed so scoring a text costs per word, not per rule.
+# ---------------------------------------------------------------- regular expression rules
 
-    Word and phrase rules are indexed by their first word (exact, or its prefix for `word*`);
-    only rules whose first word occurs in the text are counted. Regular expressions run only on
-    texts containing their required literal.
+def _literal_run(items: list, start: int) -> str:
+    """The text of the LITERAL items from items[start] on (case as written)."""
+    run = ""
+    for op, value in items[start:]:
+        if op is not _sre.LITERAL:
+            break
+        run += chr(value)
+    return run
+
+
+def _inline(items: list) -> list:
+    """Items with plain groups `(...)` opened up (their content matches in sequence); groups
+    that set flags (`(?i:...)`) stay closed, as their literals may match other text."""
+    out = []
+    for op, value in items:
+        if op is _sre.SUBPATTERN and not value[1] and not value[2]:
+            out.extend(_inline(value[3].data))
+        else:
+            out.append((op, value))
+    return out
+
+
+def _literal_token(literal: str, word_before: bool = False, word_after: bool = False) -> bytes:
+    """The most telling token (see Matcher) a text has wherever `literal` occurs in it, or b"".
+
+    Each run of ASCII letters and digits in the literal is, lower-cased, inside a word of the
+    text; it starts (ends) that word where the literal has an ASCII non-letter before (after) it,
+    or where the pattern has a `\\b` there (`word_before`, `word_after`): the character on the other
+    side of a \\b is not a word character, and none of those lower-cases to an ASCII letter or digit.
+    """
+    tokens = [b""]
+    for run in re.finditer(r"[0-9A-Za-z]+", literal):
+        starts = word_before if run.start() == 0 else literal[run.start() - 1].isascii()
+        ends = word_after if run.end() == len(literal) else literal[run.end()].isascii()
+        text = run[0].lower().encode()
+        tokens.append(text if starts and ends else text + b"*" if starts else b"*" + text + b"*")
+    return max(tokens, key=_score)
+
+
+def _score(token: bytes) -> int:
+    """How rare a token is likely to be: longer and more anchored is rarer (0: no token)."""
+    core = token.strip(b"*")
+    return len(core) + 2 * (not token.endswith(b"*")) + (not token.startswith(b"*")) if core else 0
+
+
+def analyse_regex(pattern: re.Pattern) -> tuple[tuple[str, ...], int, tuple[bytes, ...]]:
+    """What every match of `pattern` must contain, read from the parse tree re.compile uses.
+
+    Returns (anchors, offset, tokens). Every match has one of `anchors` (lower-cased if the
+    pattern ignores case) exactly `offset` characters after its start, so matches can only start
+    there: `_Regex.count` tries those positions instead of scanning the whole text (a pattern
+    beginning with `\\b` or a look-behind makes re try every position, ~15 µs per abstract).
+    Wherever the pattern matches, the text has one of `tokens` (see `_literal_token`; none for
+    patterns that ignore case, as `(?i)s` also matches 'ſ').
+    The walk stops at the first item whose width varies (what follows has no fixed offset);
+    empty results mean nothing is known.
+    """
+    if _parser is None or not isinstance(pattern.pattern, str):
+        return (), 0, ()
+    try:
+        return _walk(_parser.parse(pattern.pattern, pattern.flags))
+    except Exception:  # re.compile accepted it; a parse tree we do not know is not worth a crash
+        return (), 0, ()
+
+
+def _walk(parsed) -> tuple[tuple[str, ...], int, tuple[bytes, ...]]:
+    """analyse_regex on a parse tree: its top-level items, in order, tracking the offset."""
+    icase = bool(parsed.state.flags & re.IGNORECASE)
+    unicode_boundary = not parsed.state.flags & re.ASCII
+    items = _inline(parsed.data)
+    anchors: tuple[str, ...] = ()
+    tokens: tuple[bytes, ...] = ()
+    best_offset, offset, boundary, index = 0, 0, False, 0
+    while index < len(items):
+        op, value = items[index]
+        if op is _sre.LITERAL:
+            found: tuple[str, ...] = (_literal_run(items, index),)
+            whole = (True,)
+            width, index = len(found[0]), index + len(found[0])
+        else:
+            found, whole = (), ()
+            if op is _sre.BRANCH:
+                alternatives = [_inline(alt.data) for alt in value[1]]
+                found = tuple(_literal_run(alt, 0) for alt in alternatives)
+                whole = tuple(len(f) == len(alt) for f, alt in zip(found, alternatives))
+                found = found if all(found) else ()
+            low, high = _parser.SubPattern(parsed.state, [(op, value)]).getwidth()
+            width, index = (low if low == high else None), index + 1
+        if found and not (icase and not all(f.isascii() for f in found)):
+            if min(map(len, found)) > min(map(len, anchors), default=0):
+                anchors, best_offset = tuple(f.lower() for f in found) if icase else found, offset
+            after = index < len(items) and items[index] == (_sre.AT, _sre.AT_BOUNDARY)
+            keys = tuple(_literal_token(f, boundary and unicode_boundary, w and after and unicode_boundary)
+                         for f, w in zip(found, whole))
+            if not icase and all(keys) and min(map(_score, keys)) > min(map(_score, tokens), default=0):
+                tokens = keys
+        if width is None:
+            break
+        if op is _sre.AT and value is _sre.AT_BOUNDARY:
+            boundary = True
+        elif width:
+            boundary = False
+        offset += width
+    return anchors, best_offset, tokens
+
+
+@dataclass(frozen=True)
+class _Regex:
+    """A regex rule, with what lets it count a text in a few finds."""
+
+    index: int
+    pattern: re.Pattern
+    literal: str  # required_literal: a text without it counts 0 (the rule's meaning since it was written)
+    icase: bool
+    anchors: tuple[str, ...]  # see analyse_regex
+    offset: int
+    anchors_icase: bool
+
+    def count(self, text: str, lowered: str) -> int:
+        """len(pattern.findall(text)), or 0 if the text lacks the required literal."""
+        if self.literal and self.literal not in (lowered if self.icase else text):
+            return 0
+        if not self.anchors or (self.anchors_icase and not text.isascii()):
+            return len(self.pattern.findall(text))
+        haystack = lowered if self.anchors_icase else text  # same positions: the text is ASCII
+        starts: set[int] = set()
+        for anchor in self.anchors:
+            at = haystack.find(anchor)
+            while at >= 0:
+                if at >= self.offset:
+                    starts.add(at - self.offset)
+                at = haystack.find(anchor, at + 1)
+        # findall, restricted to the only places a match can start: leftmost first, then on from its end.
+        count = end = 0
+        for start in sorted(starts):
+            if start >= end and (match := self.pattern.match(text, start)):
+                if match.end() == start:  # cannot happen (the anchor is part of the match); be exact anyway
+                    return len(self.pattern.findall(text))
+                count, end = count + 1, match.end()
+        return count
+
+
+# ---------------------------------------------------------------- matching
+
+class _Prefixes:
+    """Values filed under word prefixes; `matching(word)` costs one lookup per prefix length."""
+
+    def __init__(self) -> None:
+        self.by_length: dict[int, dict[bytes, list]] = {}
+
+    def add(self, prefix: bytes, value) -> None:
+        self.by_length.setdefault(len(prefix), {}).setdefault(prefix, []).append(value)
+
+    def matching(self, word: bytes) -> list:
+        return [value for length, table in self.by_length.items() if length <= len(word)
+                for value in table.get(word[:length], ())]
+
+
+def _search_needle(needle: str) -> bytes:
+    """What a word or phrase rule counts in the normalised text (as bytes), as it always has:
+    a one-word needle counts that word (`word*`: the words starting with it), a longer one itself.
+    Non-ASCII characters become '?', which no normalised text has, as none had them before."""
+    words = needle.split()
+    if len(words) == 1:
+        word = words[0].encode("ascii", "replace")
+        return b" " + word + b" " if needle.endswith(" ") else b" " + word
+    return needle.encode("ascii", "replace")
+
+
+def _needle_tokens(needle: bytes) -> set[bytes]:
+    """The tokens a text has if `needle` occurs in its normalised form: `word` for a word with
+    spaces on both sides in the needle, `word*` for one with a space before only."""
+    return {w if b" " + w + b" " in needle else w + b"*" for w in needle.split() if b" " + w in needle}
+
+
+class Matcher:
+    """All rules of a taxonomy, indexed so that scoring a paper costs one dict lookup per word,
+    a few set operations, and a search only for the rules that may hit it.
+
+    A text's *tokens* say which rules can hit it: `w` (a word of the text is w), `w*` (a word
+    starts with w) and `*w*` (a word contains w), for the words, prefixes and substrings the
+    rules need. Each word seen so far maps to its tokens, worked out the first time it is seen.
+    A word or phrase rule needs the tokens of its needle (`_needle_tokens`), a regex rule one
+    token of its literal text (analyse_regex, required_literal). A rule is filed under its
+    rarest token (one that few rules share: "model" heads dozens of phrases) and is searched for
+    only in texts that have that token and the rest of its tokens. The search gives the counts
+    the rules always had: `normalise(text).count(needle)` for words and phrases (as bytes,
+    `_search_needle`), and `len(pattern.findall(text))` for regexes (0 without their literal).
     """
 
     def __init__(self, taxonomy: "Taxonomy"):
         self.rules: list[tuple[str, Rule]] = [(t.slug, r) for t in taxonomy.tags for r in t.rules]
-        self.exact: dict[str, list[int]] = {}
-        self.prefix: dict[str, list[int]] = {}
-        self.regex: list[tuple[int, str, bool]] = []
+        self.tag_of = [tag for tag, _ in self.rules]
+        self._needles: dict[int, bytes] = {}  # word and phrase rules -> what to count
+        self._regex: dict[int, _Regex] = {}
+        self._regex_triggers: dict[bytes, list[int]] = {}  # token -> regex rules it lets hit
+        self._always: list[int] = []  # regex rules every text must try
+        self._non_ascii: list[int] = []  # regex rules only texts with non-ASCII characters can hit
+        needs: dict[int, set[bytes]] = {}
         for index, (_, rule) in enumerate(self.rules):
             if rule.pattern is not None:
-                literal, icase = required_literal(rule.text)
-                self.regex.append((index, literal, icase))
-                continue
-            words = rule.needle.split()
-            if len(words) == 1 and not rule.needle.endswith(" "):
-                self.prefix.setdefault(words[0], []).append(index)
+                needs[index] = self._add_regex(index, rule)
+            elif rule.needle.split():  # (an empty needle cannot come from tags.yml)
+                self._needles[index] = _search_needle(rule.needle)
+                needs[index] = _needle_tokens(self._needles[index])
+        shared = Counter(token for tokens in needs.values() for token in tokens)
+        self._triggers: dict[bytes, list[int]] = {}  # token -> word and phrase rules filed under it
+        self._others: dict[int, frozenset[bytes]] = {}  # rule -> the other tokens it needs
+        self._untriggered: list[int] = []  # needles without tokens (not from tags.yml): always searched
+        for index in self._needles:
+            if tokens := needs[index]:
+                key = min(tokens, key=lambda t: (shared[t], -_score(t), t))
+                self._triggers.setdefault(key, []).append(index)
+                self._others[index] = frozenset(tokens - {key})
             else:
-                self.exact.setdefault(words[0], []).append(index)
-        self.prefix_lengths = sorted({len(p) for p in self.prefix})
-        self._single = {i for i, (_, r) in enumerate(self.rules) if r.pattern is None and len(r.needle.split()) == 1}
-        self._by_word: dict[str, tuple[int, ...]] = {}  # vocabulary cache: word -> candidate rules
+                self._untriggered.append(index)
+        self._whole_words = frozenset(t for t in shared if not t.endswith(b"*"))
+        self._word_starts = _Prefixes()
+        for token in shared:
+            if token.endswith(b"*") and not token.startswith(b"*"):
+                self._word_starts.add(token[:-1], token)
+        self._inside = sorted(t for t in shared if t.startswith(b"*"))
+        self._vocabulary: dict[bytes, frozenset[bytes]] = {}  # every word seen so far -> its tokens
 
-    def _candidates(self, word: str) -> tuple[int, ...]:
-        found = self._by_word.get(word)
-        if found is None:
-            hits = list(self.exact.get(word, ()))
-            for length in self.prefix_lengths:
-                if length > len(word):
-                    break
-                hits.extend(self.prefix.get(word[:length], ()))
-            found = self._by_word[word] = tuple(hits)
-        return found
+    def _add_regex(self, index: int, rule: Rule) -> set[bytes]:
+        """File a regex rule under the tokens that let it hit; returns them."""
+        literal, icase = required_literal(rule.text)
+        anchors, offset, tokens = analyse_regex(rule.pattern)
+        self._regex[index] = _Regex(index, rule.pattern, literal, icase, anchors, offset,
+                                    bool(anchors) and bool(rule.pattern.flags & re.IGNORECASE))
+        if literal and not literal.isascii():
+            self._non_ascii.append(index)  # `literal in text` needs a non-ASCII character: rare
+            return set()
+        # Either will do: the pattern cannot match without one of its tokens, and a text without
+        # the required literal counts 0 (so the literal's token is needed too). Take the rarer.
+        tokens = max([tokens, (_literal_token(literal),)], key=lambda ts: min(map(_score, ts), default=0))
+        if tokens and all(tokens):
+            for token in tokens:  # any one of them
+                self._regex_triggers.setdefault(token, []).append(index)
+            return set(tokens)
+        self._always.append(index)
+        return set()
 
-    def counts(self, plain: str, normalised: str) -> dict[int, int]:
-        """rule index -> number of hits in this text (absent when 0)."""
-        out: dict[int, int] = {}
-        phrases: set[int] = set()
-        single = self._single
-        lookup = self._candidates
-        for word, freq in Counter(normalised.split()).items():
-            for index in lookup(word):
-                if index in single:  # one-word rule: its count is the word's frequency
-                    out[index] = out.get(index, 0) + freq
-                else:
-                    phrases.add(index)
-        for index in phrases:
-            count = normalised.count(self.rules[index][1].needle)
-            if count:
-                out[index] = count
-        lowered = None
-        for index, literal, icase in self.regex:
-            if literal:
-                if icase:
-                    lowered = plain.lower() if lowered is None else lowered
-                    if literal not in lowered:
-                        continue
-                elif literal not in plain:
-                    continue
-            count = len(self.rules[index][1].pattern.findall(plain))
-            if count:
-                out[index] = count
-        return out
+    def _learn(self, words: list[bytes]) -> None:
+        for word in set(words).difference(self._vocabulary):
+            self._vocabulary[word] = frozenset(
+                [word] * (word in self._whole_words) + self._word_starts.matching(word)
+                + [token for token in self._inside if token[1:-1] in word])
+
+    def counts(self, *texts: str) -> list[dict[int, int]]:
+        """For each text, rule index -> number of hits (absent when 0).
+
+        Texts scored together (a title and its abstract) share the work of finding candidates.
+        """
+        lowered = [text.lower() for text in texts]
+        words = [_words(text) for text in lowered]
+        kinds: set[frozenset[bytes] | None] = set()  # the distinct token sets of the words
+        for text_words in words:
+            kinds.update(map(self._vocabulary.get, text_words))
+        if None in kinds:  # words never seen before
+            kinds.clear()
+            for text_words in words:
+                self._learn(text_words)
+                kinds.update(map(self._vocabulary.get, text_words))
+        present = set().union(*kinds)
+        # In C (map, compress): the rules filed under a token the texts have, if they have the rest.
+        triggers, others = self._triggers, self._others
+        triggered = [*chain.from_iterable(map(triggers.__getitem__, triggers.keys() & present))]
+        candidates = [*compress(triggered, map(present.issuperset, map(others.__getitem__, triggered))),
+                      *self._untriggered]
+        needles = [*map(self._needles.__getitem__, candidates)]
+        regex_triggers = self._regex_triggers
+        regexes = {*chain.from_iterable(map(regex_triggers.__getitem__, regex_triggers.keys() & present)),
+                   *self._always}
+        outs = []
+        for text, low, text_words in zip(texts, lowered, words):
+            normalised = b" " + b"  ".join(text_words) + b" "  # normalise(text), as bytes
+            out = {index: found for index, found in zip(candidates, map(normalised.count, needles)) if found}
+            for index in regexes if text.isascii() else regexes.union(self._non_ascii):
+                if found := self._regex[index].count(text, low):
+                    out[index] = found
+            outs.append(out)
+        return outs
 
 
 def score_paper(title: str, abstract: str, taxonomy: Taxonomy) -> dict[str, list[Hit]]:
     """Every rule hit for every tag, by tag slug (tags with no hit are absent), in tags.yml order."""
     matcher = taxonomy.matcher
-    in_title = matcher.counts(title, normalise(title))
-    in_abstract = matcher.counts(abstract, normalise(abstract))
+    in_title, in_abstract = matcher.counts(title, abstract)
     hits: dict[str, list[Hit]] = {}
     for index in sorted(in_title.keys() | in_abstract.keys()):
         tag, rule = matcher.rules[index]
@@ -238,10 +498,28 @@ def score_paper(title: str, abstract: str, taxonomy: Taxonomy) -> dict[str, list
     return hits
 
 
+def tag_scores(title: str, abstract: str, taxonomy: Taxonomy) -> dict[str, int]:
+    """Each tag's total score, as the sum of its `score_paper` hits, without building the hits
+    (classify needs only the totals, for every paper)."""
+    matcher = taxonomy.matcher
+    tag_of = matcher.tag_of
+    in_title, in_abstract = matcher.counts(title, abstract)
+    scores: dict[str, int] = {}
+    for index in in_title:
+        scores[tag_of[index]] = scores.get(tag_of[index], 0) + TITLE_WEIGHT
+    for index, count in in_abstract.items():
+        scores[tag_of[index]] = scores.get(tag_of[index], 0) + min(count, ABSTRACT_CAP)
+    return scores
+
+
 def choose(hits: dict[str, list[Hit]], taxonomy: Taxonomy) -> tuple[tuple[str, ...], str]:
     """Tags (strongest first, ties in tags.yml order) and the theme they point to."""
-    order = {t.slug: i for i, t in enumerate(taxonomy.tags)}
-    scores = {slug: sum(h.score for h in tag_hits) for slug, tag_hits in hits.items()}
+    return rank({slug: sum(h.score for h in tag_hits) for slug, tag_hits in hits.items()}, taxonomy)
+
+
+def rank(scores: dict[str, int], taxonomy: Taxonomy) -> tuple[tuple[str, ...], str]:
+    """`choose` from the tags' total scores."""
+    order = taxonomy._tag_order
     ranked = sorted(scores, key=lambda s: (-scores[s], order[s]))
     tags = [s for s in ranked if scores[s] >= MIN_SCORE][:MAX_TAGS] or ranked[:1]
     return tuple(tags), theme_of(tags, scores, taxonomy)
@@ -249,7 +527,7 @@ def choose(hits: dict[str, list[Hit]], taxonomy: Taxonomy) -> tuple[tuple[str, .
 
 def theme_of(tags, scores: dict[str, int], taxonomy: Taxonomy) -> str:
     """The theme whose tags add up to the highest score; ties go to the earlier theme."""
-    theme_order = {t.slug: t.order for t in taxonomy.themes}
+    theme_order = taxonomy._theme_order
     totals: dict[str, int] = {}
     for slug in tags:
         tag = taxonomy.tag(slug)

@@ -140,3 +140,49 @@ def test_generated_front_matter_reads_back_the_same_without_pyyaml(seed_site):
         assert meta and read_front_matter(text) == (meta, body)
     assert read_front_matter("---\ntitle: not json\n---\nbody") is None
     assert read_front_matter("no front matter") is None
+
+
+def test_a_tags_edit_in_serve_reparses_no_capture_and_keeps_related_papers(project, monkeypatch):
+    """`serve` keeps the package imported while its code is unchanged, and with it these caches."""
+    from generator import related as related_mod
+    from generator import site as site_mod
+
+    calls = {"read": 0, "related": 0}
+    real_reader_for, real_related = site_mod.reader_for, related_mod._related
+
+    def counting_reader_for(path, fmt=None):
+        reader = real_reader_for(path, fmt)
+
+        def read(p, captured):
+            calls["read"] += 1
+            return reader(p, captured)
+        read.__module__ = reader.__module__
+        return read
+
+    def counting_related(papers, k):
+        calls["related"] += 1
+        return real_related(papers, k)
+
+    monkeypatch.setattr(site_mod, "reader_for", counting_reader_for)
+    monkeypatch.setattr(related_mod, "_related", counting_related)
+    site_mod._READ_CACHE.clear()
+    related_mod._LAST.clear()
+
+    first = site_mod.build_site(project)
+    captures = calls["read"]
+    assert captures >= 5 and calls["related"] == 1
+
+    tags = project / "tags.yml"
+    text = tags.read_text(encoding="utf-8")
+    label = first.library.taxonomy.tags[0].label
+    tags.write_text(text.replace(f"label: {label}\n", f"label: {label} edited\n", 1), encoding="utf-8")
+    second = site_mod.build_site(project)
+    assert f"{label} edited" in second.pages["tags.md"]
+    assert calls["read"] == captures and calls["related"] == 1  # nothing re-read, nothing recomputed
+    assert second.library.related == first.library.related
+
+    capture = sorted((project / "seeds").glob("001_*.txt"))[0]
+    capture.write_bytes(capture.read_bytes().replace(b"Reasoning", b"Reasoning!", 1))
+    third = site_mod.build_site(project)
+    assert calls["read"] == captures + 1 and calls["related"] == 2  # one capture and its text changed
+    assert len(third.library.papers) == len(first.library.papers)

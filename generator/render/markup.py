@@ -15,6 +15,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 
+_json_string = json.encoder.encode_basestring  # json.dumps(str, ensure_ascii=False), minus its overhead
 # JSON leaves these raw; YAML reads them as line breaks (folding them) or refuses them outright.
 _YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 
@@ -40,8 +41,10 @@ def safe_url(url: str) -> str | None:
 def _scalar(value: object) -> str:
     if isinstance(value, bool) or value is None or not isinstance(value, (str, int)):
         raise TypeError(f"front-matter values are strings, integers, lists and mappings, not {value!r}")
-    text = json.dumps(value, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
-    return _YAML_UNSAFE.sub(_escape_unsafe, text) if isinstance(value, str) else text
+    if not isinstance(value, str):
+        return str(value)
+    text = _json_string(value)  # a JSON string is a YAML double-quoted scalar
+    return _YAML_UNSAFE.sub(_escape_unsafe, text) if _YAML_UNSAFE.search(text) else text
 
 
 def _escape_unsafe(match: re.Match) -> str:
