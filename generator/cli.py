@@ -6,7 +6,6 @@ Exit codes: 0 ok, 1 a user error (bad seed, bad YAML edit: the message says file
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from collections import Counter
@@ -116,7 +115,7 @@ def export(root: Path, seeds: Path | None) -> None:
     Example:
       papershelf export > papers.json
     """
-    from .export import export_records
+    from .export import papers_json
     from .site import load_project
 
     try:
@@ -125,7 +124,7 @@ def export(root: Path, seeds: Path | None) -> None:
         _fail(exc.problems)
     _warn(problems)
     visible = [p for p in papers if not p.hidden]
-    click.echo(json.dumps(export_records(visible), ensure_ascii=False, indent=1))
+    click.echo(papers_json(visible), nl=False)
 
 
 @main.command()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from .library import Library
 from .model import LINK_KINDS, Paper
 from .render.bibtex import bibtex_entry
@@ -28,6 +30,16 @@ def record(paper: Paper) -> dict:
 
 def export_records(papers: list[Paper]) -> list[dict]:
     return [record(p) for p in papers]
+
+
+def papers_json(papers: list[Paper]) -> str:
+    """The records as a JSON array, one paper per line.
+
+    Readable and diffable like an indented dump, but each line comes from json's C encoder
+    (an indented dump runs the pure-Python one: 0.7 s at 10,000 papers).
+    """
+    lines = [json.dumps(record(p), ensure_ascii=False) for p in papers]
+    return "[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n"
 
 
 def papers_bib(papers: list[Paper], lib: Library) -> str:

@@ -16,7 +16,6 @@ product about 5x cheaper (see bench/RESULTS.md).
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import Counter
 
 import numpy as np
@@ -29,9 +28,19 @@ BLOCK = 2048
 MAX_DF = 0.2  # drop words found in more than this share of the papers (needs >= 10 papers)
 KEEP_TERMS = 32  # the strongest words kept per paper
 
-_WORD = re.compile(r"\w\w+")  # runs of 2+ word characters (\b on both sides is implied)
+# Bytes that stay in a word: ASCII digits and lower-case letters; every other byte separates words.
+_SEPARATE = bytes(c if 48 <= c <= 57 or 97 <= c <= 122 else 32 for c in range(256))
+
+
+def _words(text: str) -> list[bytes]:
+    """The ASCII words of `text`, lower-cased, as bytes: three C calls, twice as fast as a regex.
+
+    Other characters (accents included) separate words; for related-paper scores that is fine.
+    """
+    return text.lower().encode("ascii", "replace").translate(_SEPARATE).split()
+
 # Function words and the stock phrases of abstracts; they match everything and relate nothing.
-STOP_WORDS = frozenset("""
+STOP_WORDS = frozenset(word.encode() for word in """
 a about above across after again against all almost also although always am among an and another any
 are around as at be became because become been before being below between beyond both but by can
 cannot could did do does doing done down due during each either else enough etc even ever every few
@@ -51,11 +60,11 @@ experimental outperforms including across furthermore specifically moreover
 
 def _tfidf(texts: list[str], keep: int = KEEP_TERMS) -> sparse.csr_matrix:
     """Rows: L2-normalised sublinear-tf x smoothed-idf vectors, each cut to its `keep` best words."""
-    words: list[str] = []  # every paper's distinct words, paper after paper
+    words: list[bytes] = []  # every paper's distinct words, paper after paper
     tfs: list[int] = []
     indptr = [0]
     for text in texts:  # only C-level loops per word: this runs over millions of words at 10k
-        counts = Counter(_WORD.findall(text.lower()))
+        counts = Counter(_words(text))
         words.extend(counts)
         tfs.extend(counts.values())
         indptr.append(len(words))
@@ -67,7 +76,7 @@ def _tfidf(texts: list[str], keep: int = KEEP_TERMS) -> sparse.csr_matrix:
     idf = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
     if n >= 10:
         idf[df > MAX_DF * n] = 0.0
-    idf[[i for word, i in vocab.items() if word in STOP_WORDS]] = 0.0
+    idf[[i for word, i in vocab.items() if len(word) < 2 or word in STOP_WORDS]] = 0.0
     data = (1 + np.log(np.array(tfs, dtype=np.float32))) * idf[cols]
     bounds = np.array(indptr, dtype=np.int64)
     for row in np.flatnonzero(np.diff(bounds) > keep):  # weakest words out, strongest kept

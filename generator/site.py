@@ -11,7 +11,6 @@ from pathlib import Path
 
 import dataclasses
 import hashlib
-import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -19,7 +18,7 @@ from . import library as L
 from .curation import Curation, apply_edits, load_curation
 from .dedup import merge_entries
 from .errors import Problem, raise_if_errors
-from .export import export_records, papers_bib
+from .export import papers_bib, papers_json
 from .library import Library
 from .manifest import Source, load_manifest
 from .model import Entry, Paper
@@ -198,6 +197,6 @@ def build_site(root: Path, strict: bool = False, site_name: str = "papershelf",
         if lib.in_theme(theme):
             pages[f"feed-{theme.slug}.xml"] = atom_feed(f"{site_name}: {theme.title}", f"feed-{theme.slug}.xml",
                                                          lib.in_theme(theme), site_url)
-    pages["papers.json"] = json.dumps(export_records(visible), ensure_ascii=False, indent=1) + "\n"
+    pages["papers.json"] = papers_json(visible)
     pages["papers.bib"] = papers_bib(visible, lib)
     return Site(pages, lib, papers, curation, problems, search)

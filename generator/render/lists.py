@@ -47,23 +47,32 @@ def paper_table(papers: list[Paper], lib: Library, src: str, filters: bool = Tru
                 table_id: str = "papers") -> str:
     """The sortable, filterable table of papers used by theme and index pages."""
     rows = []
+    tag_links: dict[str, str] = {}  # per table: a tag's link is the same in every row
+    theme_titles: dict[str, str] = {}
     for paper in papers:
-        tags = [lib.taxonomy.tag(t) for t in paper.tags]
-        tag_html = ", ".join(f'<a href="{tag_url(src, t)}">{esc(t.label)}</a>' for t in tags if t)
-        code = next((safe_url(u) for u in paper.code if safe_url(u)), None)
-        code_html = (f'<a class="ps-code-icon" href="{code}" title="Code" aria-label="Code for {esc(paper.title)}">'
+        for slug in paper.tags:
+            if slug not in tag_links:
+                tag = lib.taxonomy.tag(slug)
+                tag_links[slug] = f'<a href="{tag_url(src, tag)}">{esc(tag.label)}</a>' if tag else ""
+        tag_html = ", ".join(tag_links[s] for s in paper.tags if tag_links[s])
+        code = next((u for u in map(safe_url, paper.code) if u), None)
+        title = esc(paper.title)
+        code_html = (f'<a class="ps-code-icon" href="{code}" title="Code" aria-label="Code for {title}">'
                      f"&lt;/&gt;</a>") if code else ""
-        theme = lib.theme_of(paper)
+        if paper.theme not in theme_titles:
+            theme = lib.theme_of(paper)
+            theme_titles[paper.theme] = esc(theme.title) if theme else ""
+        upvotes = "" if paper.upvotes is None else paper.upvotes
         rows.append(
             f'<tr data-year="{paper.year or ""}" data-tags="{esc(" ".join(paper.tags))}" '
-            f'data-code="{1 if code else 0}" data-upvotes="{paper.upvotes if paper.upvotes is not None else -1}" '
+            f'data-code="{1 if code else 0}" data-upvotes="{-1 if paper.upvotes is None else paper.upvotes}" '
             f'data-date="{esc(paper.date or "")}" data-theme="{esc(paper.theme)}">'
-            f'<td><a href="{href(src, paper_src(paper.slug))}">{esc(paper.title)}</a></td>'
+            f'<td><a href="{href(src, paper_src(paper.slug))}">{title}</a></td>'
             f'<td>{paper.year or ""}</td>'
             f'<td>{tag_html}</td>'
-            f'<td>{esc(theme.title) if theme else ""}</td>'
+            f'<td>{theme_titles[paper.theme]}</td>'
             f"<td>{code_html}</td>"
-            f'<td>{paper.upvotes if paper.upvotes is not None else ""}</td></tr>'
+            f'<td>{upvotes}</td></tr>'
         )
     head = ("<thead><tr><th data-sort=\"text\">Title</th><th data-sort=\"num\">Year</th><th>Tags</th>"
             "<th data-sort=\"text\">Theme</th><th data-sort=\"num\">Code</th><th data-sort=\"num\">Upvotes</th></tr></thead>")
