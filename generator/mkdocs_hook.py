@@ -2,16 +2,18 @@
 
 Pages are added as virtual files (`File.generated`), never written into docs/: writing there
 during `serve` would trigger another rebuild, forever. MkDocs does not reload hook modules on
-rebuild, so this thin module re-imports the `generator` package itself each time, which makes
-edits to the generator's code show up in `serve` too.
+rebuild, so this thin module re-imports the `generator` package itself whenever its code
+changed, which makes edits to the generator's code show up in `serve` too.
 
-Two shortcuts keep big lists fast, both checked against a plain build (tests/test_site.py):
-Material renders the whole nav, header, footer and config into every page, and on paper pages
-they are always the same HTML (papers are not in the nav and all sit at the same depth; the
-header differs only by the title), so they are rendered once per build;
-and Material's search indexer parses a small search-only HTML of each paper page
-(`Site.search`) instead of the whole page. PAPERSHELF_PLAIN_BUILD=1 turns both off, so a test
-can check that they change nothing.
+Shortcuts keep big lists fast, all checked against a plain build (tests/test_scale.py):
+- Material renders the whole nav, header, footer and config into every page, and on paper
+  pages they are always the same HTML (papers are not in the nav and all sit at the same depth;
+  the header differs only by the title), so they are rendered once per build.
+- Material's search indexer parses a small search-only HTML of each paper page (`Site.search`)
+  and the other generated pages minus their excluded tables, instead of the whole pages.
+- Generated pages skip PyYAML and Python-Markdown: their front-matter is read back with the
+  generator's own inverse, and the body is placed as it is.
+PAPERSHELF_PLAIN_BUILD=1 turns them off, so a test can check that they change nothing.
 
 A broken edit during `serve` logs every problem and keeps serving the last good site, so a
 typo in tags.yml never kills the preview; `build` stops with the problems and exit code 1.
