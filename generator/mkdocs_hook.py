@@ -22,6 +22,7 @@ typo in tags.yml never kills the preview; `build` stops with the problems and ex
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib
 import logging
 import os
@@ -46,6 +47,16 @@ def _code_signature(root: Path) -> tuple:
     """Name, size and mtime of every file of the generator package: changes when code is edited."""
     package = root / "generator"
     return tuple(sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in package.rglob("*.py")))
+
+
+def _theme_inputs(root: Path, config) -> str:
+    """A digest of what shapes every page's chrome besides the site: mkdocs.yml and overrides/."""
+    digest = hashlib.sha256(Path(config.config_file_path).read_bytes())
+    overrides = root / "overrides"
+    for path in sorted(overrides.rglob("*")) if overrides.is_dir() else []:
+        if path.is_file():
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def _fresh_generator(root: Path):
@@ -76,6 +87,7 @@ def on_config(config):
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     site_mod, errors_mod = _fresh_generator(root)
+    _state["inputs_last"], _state["inputs"] = _state.get("inputs"), _theme_inputs(root, config)
     _state["csp"] = importlib.import_module("generator.render.csp")
     _state["markup"] = importlib.import_module("generator.render.markup")
     try:
@@ -150,6 +162,14 @@ def on_env(env, config, files):
     env.loader = ChoiceLoader([PrefixLoader({"material": FileSystemLoader(str(templates))}), env.loader])
     if _state["serve"]:
         env.bytecode_cache = _BYTECODE
+    # Each build makes a new environment, so a template cannot change while it is cached; not
+    # checking each file's mtime on every include saves 15,000 stat calls per seed build.
+    env.auto_reload = False
+    _state["search_last"], _state["search_next"] = _state.get("search_next", {}), {}
+    _state["pages_last"], _state["pages_next"] = _state.get("pages_next", {}), {}
+    _state["shared_last"], _state["chrome_same"] = _state.get("shared", {}), None
+    _state["pages_reused"] = 0
+    env.globals["papershelf_page"] = _page_html
     env.globals["papershelf_shared"] = _shared_partial
     env.globals["papershelf_block"] = _shared_block
     _state["shared"] = {}
@@ -193,6 +213,35 @@ def _shared_block(context, name: str, html: str | None = None):
     return html
 
 
+def _toc_key(toc) -> tuple:
+    return tuple((item.id, item.title, _toc_key(item.children)) for item in toc)
+
+
+@pass_context
+def _page_html(context) -> Markup:
+    """A paper page's HTML during `serve`: last rebuild's, if nothing that shapes it changed.
+
+    Inputs of a paper page: its own content, meta, title and URLs (the key), and the chrome it
+    shares with every paper page (nav, header, config...) plus mkdocs.yml and overrides/. The
+    chrome is compared once per rebuild, after the first paper page is rendered in full; only
+    when it is the same as last time are pages reused. tests/test_scale.py checks a rebuild
+    after edits against a fresh build, byte for byte.
+    """
+    page = context["page"]
+    key = (page.url, page.content, repr(sorted(page.meta.items())), page.title, page.canonical_url,
+           page.edit_url, _toc_key(page.toc))
+    html = _state["pages_last"].get(key) if _state["chrome_same"] else None
+    if html is not None:
+        _state["pages_reused"] += 1
+    else:
+        html = context.environment.get_template("main.html").render(context.get_all())
+        if _state["chrome_same"] is None and "block:scripts" in _state["shared"]:
+            _state["chrome_same"] = (_state["shared"] == _state["shared_last"]
+                                     and _state["inputs"] == _state.get("inputs_last"))
+    _state["pages_next"][key] = html
+    return Markup(html)
+
+
 def on_pre_page(page, config, files):
     """Generated pages skip PyYAML and Python-Markdown: both would only hand back what we made.
 
@@ -211,6 +260,8 @@ def _read_generated(page, config) -> None:
     page.meta, page.markdown = parsed
     if page.markdown.startswith("<div"):
         page.render = functools.partial(_render_generated, page)
+    if _state["serve"] and _is_shared(page):
+        page.meta["template"] = "papershelf-page.html"  # may reuse last rebuild's HTML (_page_html)
 
 
 def _render_generated(page, config, files) -> None:
@@ -257,12 +308,23 @@ def on_page_context(context, page, config, nav):
     search_html = _state["site"].search.get(src)
     if search_html is None:
         search_html = _state["markup"].without_search_excluded(page.content)
-    content, meta = page.content, page.meta
-    page.content, page.meta = search_html, {k: v for k, v in meta.items() if k != "search"}
-    try:
-        plugin.search_index.add_entry_from_context(page)
-    finally:
-        page.content, page.meta = content, meta
+    # Serve: a page whose search HTML, URL, title and tags did not change gets last build's entries.
+    key = (page.url, search_html, str(page.meta.get("title")), repr(page.meta.get("tags")))
+    index = plugin.search_index
+    entries = _state["search_last"].get(key)
+    if entries is None:
+        content, meta = page.content, page.meta
+        page.content, page.meta = search_html, {k: v for k, v in meta.items() if k != "search"}
+        before = len(index.entries)
+        try:
+            index.add_entry_from_context(page)
+        finally:
+            page.content, page.meta = content, meta
+        entries = index.entries[before:]
+    else:
+        index.entries.extend(entries)
+    if _state["serve"]:
+        _state["search_next"][key] = entries
     return context
 
 

@@ -131,11 +131,27 @@ def icon_svgs(taxonomy: Taxonomy) -> dict[str, str]:
     return {t.icon: svg for t in taxonomy.themes if (svg := _icon_svg(t.icon)) is not None}
 
 
+# Tag scores by (title, abstract), for one set of rules: they depend on nothing else, so a
+# `serve` rebuild after an edit to labels, descriptions, themes or curation.yml reuses them.
+_SCORES: dict[str, object] = {}
+
+
+def _rules_signature(taxonomy: Taxonomy) -> tuple:
+    return tuple((t.slug, tuple((r.kind, r.text) for r in t.rules)) for t in taxonomy.tags)
+
+
 def classify(papers: list[Paper], taxonomy: Taxonomy, curation: Curation) -> list[Paper]:
     """Tags and theme from the rules, then the curator's edits on top."""
+    signature = _rules_signature(taxonomy)
+    if _SCORES.get("rules") != signature:
+        _SCORES.update(rules=signature, scores={})
+    known: dict = _SCORES["scores"]  # type: ignore[assignment]
     out = []
     for paper in papers:
-        scores = tag_scores(paper.title, paper.abstract, taxonomy)  # what score_paper's hits add up to
+        key = (paper.title, paper.abstract)
+        scores = known.get(key)
+        if scores is None:  # what score_paper's hits add up to
+            scores = known[key] = tag_scores(paper.title, paper.abstract, taxonomy)
         tags, theme = rank(scores, taxonomy)
         paper = dataclasses.replace(paper, tags=tags, theme=theme)
         out.append(apply_edits(paper, curation.edits.get(paper.slug), taxonomy, scores))

@@ -186,3 +186,53 @@ def test_a_tags_edit_in_serve_reparses_no_capture_and_keeps_related_papers(proje
     third = site_mod.build_site(project)
     assert calls["read"] == captures + 1 and calls["related"] == 2  # one capture and its text changed
     assert len(third.library.papers) == len(first.library.papers)
+
+
+_SERVE_LIKE = """
+import json, sys
+from pathlib import Path
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+
+project, out = Path(sys.argv[1]), Path(sys.argv[2])
+tags = project / "tags.yml"
+edits = [None, ("label: RAG\\n", "label: Retrieval-augmented generation\\n"),  # one tag's papers change
+         ("title: Retrieval & RAG\\n", "title: Retrieval\\n")]  # the nav changes: every page does
+reused = []
+for number, edit in enumerate(edits):
+    if edit:
+        tags.write_text(tags.read_text(encoding="utf-8").replace(*edit, 1), encoding="utf-8")
+    config = load_config(str(project / "mkdocs.yml"), site_dir=str(out / f"build{number}"))
+    config.plugins.on_startup(command="serve", dirty=False)  # what `mkdocs serve` does, minus the server
+    build(config)
+    reused.append(config.plugins["generator/mkdocs_hook.py"]._state["pages_reused"])
+print(json.dumps(reused))
+"""
+
+
+def test_serve_rebuilds_after_tags_edits_equal_fresh_builds(tmp_path):
+    """Everything serve keeps between rebuilds (templates, captures, related papers, tag scores,
+    search entries, whole paper pages) gives exactly the site a fresh build gives."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    project, out = copy_project(tmp_path / "project"), tmp_path / "out"
+    result = subprocess.run([sys.executable, "-c", _SERVE_LIKE, str(project), str(out)],
+                            capture_output=True, text=True, timeout=600,
+                            env=dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONPATH=str(ROOT)))
+    assert result.returncode == 0, result.stderr[-3000:]
+    reused = json.loads(result.stdout.strip().splitlines()[-1])
+    # After the label edit most paper pages come back from the cache; after the nav edit none.
+    assert reused[0] == 0 and 400 < reused[1] < 680 and reused[2] == 0, reused
+
+    fresh = tmp_path / "fresh"
+    assert mkdocs_build(project, fresh).returncode == 0  # the project as the last edit left it
+    rebuilt = out / "build2"
+    files = _all_files(fresh)
+    assert files == _all_files(rebuilt)
+    _match, mismatch, errors = filecmp.cmpfiles(fresh, rebuilt, sorted(files), shallow=False)
+    assert mismatch == [] and errors == []
+    text = (rebuilt / "tags" / "index.html").read_text(encoding="utf-8")
+    assert "Retrieval-augmented generation" in text and "Retrieval &amp; RAG" not in text

@@ -134,3 +134,44 @@ def test_the_tags_plugin_accepts_only_labels_defined_in_tags_yml(project, tmp_pa
     result = mkdocs_build(project, tmp_path / "site")
     assert result.returncode == 1
     assert "Tags not in allow list: Not a real tag" in result.stderr
+
+
+def _naive_counts(text: str, taxonomy) -> dict[int, int]:
+    """What every rule counts, searched for one by one: the definition the Matcher must keep."""
+    from generator.taxonomy import normalise, required_literal
+
+    normalised, out = normalise(text), {}
+    for index, (_tag, rule) in enumerate(taxonomy.matcher.rules):
+        if rule.pattern is None:
+            found = normalised.count(rule.needle)
+        else:
+            literal, icase = required_literal(rule.text)
+            found = 0 if literal and literal not in (text.lower() if icase else text) \
+                else len(rule.pattern.findall(text))
+        if found:
+            out[index] = found
+    return out
+
+
+def test_indexed_matcher_counts_exactly_what_each_rule_counts_alone(seed_site):
+    """The Matcher only searches rules a text can hit; on real and scrambled text, same counts."""
+    import random
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    taxonomy = seed_site.library.taxonomy
+    papers = seed_site.library.papers
+    for paper in papers[:200]:
+        for text in (paper.title, paper.abstract):
+            assert taxonomy.matcher.counts(text)[0] == _naive_counts(text, taxonomy), paper.slug
+    vocabulary = sorted({w for tag in taxonomy.tags for r in tag.rules for w in re.findall(r"[A-Za-z0-9-]+", r.text)})
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.one_of(st.sampled_from(vocabulary), st.text(max_size=6)), max_size=30), st.randoms())
+    def check(pieces, rng: random.Random):
+        text = "".join(p + rng.choice([" ", "-", "", ". ", "'s ", "\u00e9", "  "]) for p in pieces)
+        for variant in (text, text.upper(), text.title()):
+            assert taxonomy.matcher.counts(variant)[0] == _naive_counts(variant, taxonomy)
+
+    check()
