@@ -41,6 +41,9 @@ log = logging.getLogger("mkdocs.plugins.papershelf")
 
 _state: dict = {"site": None, "serve": False, "bodies": {}, "shared": {}}
 _PLACEHOLDER = "PAPERSHELF-GENERATED-BODY"
+# Paper pages kept for the next serve rebuild (about 40 KB each): memory stays under ~160 MB
+# for two generations of them however long the list is.
+PAGE_CACHE_MAX = 2000
 
 
 def _code_signature(root: Path) -> tuple:
@@ -238,7 +241,8 @@ def _page_html(context) -> Markup:
         if _state["chrome_same"] is None and "block:scripts" in _state["shared"]:
             _state["chrome_same"] = (_state["shared"] == _state["shared_last"]
                                      and _state["inputs"] == _state.get("inputs_last"))
-    _state["pages_next"][key] = html
+    if len(_state["pages_next"]) < PAGE_CACHE_MAX:
+        _state["pages_next"][key] = html
     return Markup(html)
 
 
