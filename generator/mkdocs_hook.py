@@ -41,6 +41,7 @@ log = logging.getLogger("mkdocs.plugins.papershelf")
 
 _state: dict = {"site": None, "serve": False, "bodies": {}, "shared": {}}
 _PLACEHOLDER = "PAPERSHELF-GENERATED-BODY"
+_HOOK = Path(__file__).resolve()
 # Paper pages kept for the next serve rebuild (about 40 KB each): memory stays under ~160 MB
 # for two generations of them however long the list is.
 PAGE_CACHE_MAX = 2000
@@ -90,7 +91,10 @@ def on_config(config):
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     site_mod, errors_mod = _fresh_generator(root)
-    _state["inputs_last"], _state["inputs"] = _state.get("inputs"), _theme_inputs(root, config)
+    _state["inputs"] = _theme_inputs(root, config)
+    if _state.setdefault("hook_mtime", _HOOK.stat().st_mtime_ns) != _HOOK.stat().st_mtime_ns:
+        log.warning("papershelf: generator/mkdocs_hook.py changed; MkDocs loads a hook once, "
+                    "so restart `mkdocs serve` to use the new version")
     _state["csp"] = importlib.import_module("generator.render.csp")
     _state["markup"] = importlib.import_module("generator.render.markup")
     try:
@@ -171,6 +175,9 @@ def on_env(env, config, files):
     _state["search_last"], _state["search_next"] = _state.get("search_next", {}), {}
     _state["pages_last"], _state["pages_next"] = _state.get("pages_next", {}), {}
     _state["shared_last"], _state["chrome_same"] = _state.get("shared", {}), None
+    # The inputs digest rotates with the pages it shaped (here, not in on_config: a build that
+    # fails before this point must not move it away from the pages it belongs to).
+    _state["inputs_env_last"], _state["inputs_env"] = _state.get("inputs_env"), _state["inputs"]
     _state["pages_reused"] = 0
     env.globals["papershelf_page"] = _page_html
     env.globals["papershelf_shared"] = _shared_partial
@@ -231,8 +238,9 @@ def _page_html(context) -> Markup:
     after edits against a fresh build, byte for byte.
     """
     page = context["page"]
+    tags = tuple((tag.name, tag.url, tag.hidden) for tag in context.get("tags") or ())  # tags plugin chips
     key = (page.url, page.content, repr(sorted(page.meta.items())), page.title, page.canonical_url,
-           page.edit_url, _toc_key(page.toc))
+           page.edit_url, _toc_key(page.toc), tags)
     html = _state["pages_last"].get(key) if _state["chrome_same"] else None
     if html is not None:
         _state["pages_reused"] += 1
@@ -240,7 +248,7 @@ def _page_html(context) -> Markup:
         html = context.environment.get_template("main.html").render(context.get_all())
         if _state["chrome_same"] is None and "block:scripts" in _state["shared"]:
             _state["chrome_same"] = (_state["shared"] == _state["shared_last"]
-                                     and _state["inputs"] == _state.get("inputs_last"))
+                                     and _state["inputs_env"] == _state["inputs_env_last"])
     if len(_state["pages_next"]) < PAGE_CACHE_MAX:
         _state["pages_next"][key] = html
     return Markup(html)
@@ -262,7 +270,7 @@ def _read_generated(page, config) -> None:
     if parsed is None:  # not shaped like our own output: let MkDocs read it
         return Page.read_source(page, config)
     page.meta, page.markdown = parsed
-    if page.markdown.startswith("<div"):
+    if _html_only(page.markdown):
         page.render = functools.partial(_render_generated, page)
     if _state["serve"] and _is_shared(page):
         page.meta["template"] = "papershelf-page.html"  # may reuse last rebuild's HTML (_page_html)
@@ -277,6 +285,12 @@ def _render_generated(page, config, files) -> None:
     page.links_to_anchors = {}
 
 
+def _html_only(markdown: str) -> bool:
+    """One HTML block from start to end: nothing for Markdown or a plugin to do (the tags page,
+    whose listing marker follows its HTML, is not: it goes through Markdown)."""
+    return markdown.startswith("<div") and markdown.rstrip().endswith("</div>")
+
+
 def on_page_markdown(markdown: str, page, config, files) -> str:
     """Generated pages are one escaped HTML block: keep them away from Markdown entirely.
 
@@ -284,7 +298,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     expensive step of a build), and no Markdown extension can be triggered by seed text that
     never reaches it. The page's HTML is put back in on_page_content.
     """
-    if page.file.generated_by == "papershelf" and markdown.startswith("<div"):
+    if page.file.generated_by == "papershelf" and _html_only(markdown):
         _state["bodies"][page.file.src_uri] = markdown
         if _shortcuts():
             page.meta["search"] = {"exclude": True}  # indexed in on_page_context, from less HTML

@@ -167,3 +167,17 @@ def test_output_is_deterministic(seed_site):
     from conftest import ROOT
 
     assert build_site(ROOT).pages == seed_site.pages
+
+
+def test_every_tag_link_lands_on_an_anchor_of_the_tags_page(built_site):
+    """Tag chips and tables link to tags/#tag:<slug>; the tags plugin's listing must make each anchor."""
+    tags_page = (built_site / "tags" / "index.html").read_text(encoding="utf-8")
+    anchors = set(re.findall(r'id="(tag:[^"]+)"', tags_page))
+    assert len(anchors) >= 60
+    assert "<!-- material/tags -->" not in tags_page and "## Papers by tag" not in tags_page
+    targets = set()
+    for path in [built_site / "index.html", *sorted((built_site / "papers").glob("*/index.html"))[:50],
+                 *sorted((built_site / "themes").glob("*/index.html"))]:
+        targets |= set(re.findall(r'href="[^"]*tags/#(tag:[^"]+)"', path.read_text(encoding="utf-8")))
+    assert len(targets) >= 60
+    assert targets <= anchors, sorted(targets - anchors)[:5]
