@@ -28,10 +28,6 @@ def record(paper: Paper) -> dict:
     }
 
 
-def export_records(papers: list[Paper]) -> list[dict]:
-    return [record(p) for p in papers]
-
-
 def papers_json(papers: list[Paper]) -> str:
     """The records as a JSON array, one paper per line.
 

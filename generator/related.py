@@ -22,22 +22,12 @@ import numpy as np
 from scipy import sparse
 
 from .model import Paper
+from .text import ascii_words
 
 TOP_K = 5
 BLOCK = 2048
 MAX_DF = 0.2  # drop words found in more than this share of the papers (needs >= 10 papers)
 KEEP_TERMS = 32  # the strongest words kept per paper
-
-# Bytes that stay in a word: ASCII digits and lower-case letters; every other byte separates words.
-_SEPARATE = bytes(c if 48 <= c <= 57 or 97 <= c <= 122 else 32 for c in range(256))
-
-
-def _words(text: str) -> list[bytes]:
-    """The ASCII words of `text`, lower-cased, as bytes: three C calls, twice as fast as a regex.
-
-    Other characters (accents included) separate words; for related-paper scores that is fine.
-    """
-    return text.lower().encode("ascii", "replace").translate(_SEPARATE).split()
 
 # Function words and the stock phrases of abstracts; they match everything and relate nothing.
 STOP_WORDS = frozenset(word.encode() for word in """
@@ -64,7 +54,7 @@ def _tfidf(texts: list[str], keep: int = KEEP_TERMS) -> sparse.csr_matrix:
     tfs: list[int] = []
     indptr = [0]
     for text in texts:  # only C-level loops per word: this runs over millions of words at 10k
-        counts = Counter(_words(text))
+        counts = Counter(ascii_words(text.lower()))  # other characters (accents too) separate words
         words.extend(counts)
         tfs.extend(counts.values())
         indptr.append(len(words))

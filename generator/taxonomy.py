@@ -20,6 +20,7 @@ import sys
 from collections import Counter
 from itertools import chain, compress
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 try:  # the parser behind re.compile, which lets analyse_regex read a pattern
@@ -32,6 +33,7 @@ except ImportError:  # pragma: no cover
 _parser = _re_parser if (3, 11) <= sys.version_info[:2] <= (3, 13) else None
 
 from .errors import Problem
+from .text import ascii_words
 from .validate import Checker, suggest
 from .yamlio import YDict, YList, load_file, where
 
@@ -89,42 +91,31 @@ class Taxonomy:
     tags: tuple[Tag, ...]
 
     def theme(self, slug: str) -> Theme | None:
-        return next((t for t in self.themes if t.slug == slug), None)
+        return self._theme_index.get(slug)
 
     def tag(self, slug: str) -> Tag | None:
         return self._tags.get(slug)
 
-    @property
+    # Indexes built on first use (the dataclass is frozen; cached_property writes __dict__ directly).
+    @cached_property
     def _tags(self) -> dict[str, Tag]:
-        cache = self.__dict__.get("_tag_index")
-        if cache is None:
-            cache = {t.slug: t for t in self.tags}
-            object.__setattr__(self, "_tag_index", cache)
-        return cache
+        return {t.slug: t for t in self.tags}
 
-    @property
+    @cached_property
+    def _theme_index(self) -> dict[str, Theme]:
+        return {t.slug: t for t in reversed(self.themes)}  # the first of a slug wins, as before
+
+    @cached_property
     def matcher(self) -> "Matcher":
-        cache = self.__dict__.get("_matcher")
-        if cache is None:
-            cache = Matcher(self)
-            object.__setattr__(self, "_matcher", cache)
-        return cache
+        return Matcher(self)
 
-    @property
+    @cached_property
     def _tag_order(self) -> dict[str, int]:
-        cache = self.__dict__.get("_tag_order_cache")
-        if cache is None:
-            cache = {t.slug: i for i, t in enumerate(self.tags)}
-            object.__setattr__(self, "_tag_order_cache", cache)
-        return cache
+        return {t.slug: i for i, t in enumerate(self.tags)}
 
-    @property
+    @cached_property
     def _theme_order(self) -> dict[str, int]:
-        cache = self.__dict__.get("_theme_order_cache")
-        if cache is None:
-            cache = {t.slug: t.order for t in self.themes}
-            object.__setattr__(self, "_theme_order_cache", cache)
-        return cache
+        return {t.slug: t.order for t in self.themes}
 
     def resolve_tag(self, name: str) -> str | None:
         """A tag slug from its slug, label or alias (what curators may type in curation.yml)."""
@@ -140,7 +131,7 @@ def normalise(text: str) -> str:
 
     Two spaces between words let `str.count(" like ")` see back-to-back repeats of a word
     (the separator is not shared between neighbouring matches). Rule needles are kept in this
-    form; the matcher builds it as bytes from `_words`, which is quicker.
+    form; the matcher builds it as bytes from `text.ascii_words`, which is quicker.
     """
     return " " + "  ".join(re.sub(r"[^0-9a-z]+", " ", text.lower()).split()) + " "
 
@@ -149,19 +140,6 @@ def _needle(text: str) -> str:
     prefix = text.endswith("*")
     core = normalise(text.rstrip("*"))
     return core[:-1] if prefix else core  # "quantiz*" -> " quantiz" (any ending)
-
-
-# Bytes that stay in a word (0-9, a-z); every other byte separates words, as in `normalise`.
-_SEPARATE = bytes(c if 48 <= c <= 57 or 97 <= c <= 122 else 32 for c in range(256))
-
-
-def _words(lowered: str) -> list[bytes]:
-    """The words of `normalise(text)`, given `text.lower()`.
-
-    Three C calls instead of a regular expression: encoding turns each non-ASCII character into
-    '?', and translate turns that and all other punctuation into spaces.
-    """
-    return lowered.encode("ascii", "replace").translate(_SEPARATE).split()
 
 
 _LOOKAROUND = re.compile(r"\(\?<?[!=](?:[^()\\]|\\.)*\)")
@@ -454,7 +432,7 @@ class Matcher:
         Texts scored together (a title and its abstract) share the work of finding candidates.
         """
         lowered = [text.lower() for text in texts]
-        words = [_words(text) for text in lowered]
+        words = [ascii_words(text) for text in lowered]
         kinds: set[frozenset[bytes] | None] = set()  # the distinct token sets of the words
         for text_words in words:
             kinds.update(map(self._vocabulary.get, text_words))

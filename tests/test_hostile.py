@@ -847,6 +847,20 @@ def _all_entries(folder: Path) -> set[str]:
     return {p.relative_to(folder).as_posix() + ("/" if p.is_dir() else "") for p in folder.rglob("*")}
 
 
+def _disk_full_on_write(monkeypatch, write, failing: int) -> list:
+    """Make write.atomic_write fail with ENOSPC on its `failing`-th call; returns the calls seen."""
+    real, calls = write.atomic_write, []
+
+    def flaky(path, data):
+        calls.append(path)
+        if len(calls) == failing:
+            raise OSError(28, "No space left on device")
+        real(path, data)
+
+    monkeypatch.setattr(write, "atomic_write", flaky)
+    return calls
+
+
 def test_an_interrupted_generate_leaves_the_previous_tree_byte_identical(tmp_path, monkeypatch):
     import generator.write as write
 
@@ -858,15 +872,8 @@ def test_an_interrupted_generate_leaves_the_previous_tree_byte_identical(tmp_pat
     write.write_tree(out, old)
     before, entries = _snapshot(out), _all_entries(out)
 
-    real, calls = write.atomic_write, []
-
-    def flaky(path, data):
-        calls.append(path)
-        if len(calls) == 5:
-            raise OSError(28, "No space left on device")
-        real(path, data)
-
-    monkeypatch.setattr(write, "atomic_write", flaky)
+    real = write.atomic_write
+    calls = _disk_full_on_write(monkeypatch, write, 5)
     with pytest.raises(OSError, match="No space left"):
         write.write_tree(out, new)
     assert len(calls) == 5
@@ -886,15 +893,7 @@ def test_an_interrupted_generate_leaves_no_new_empty_folders(tmp_path, monkeypat
     out = tmp_path / "out"
     write.write_tree(out, {"index.md": "home", "papers/a.md": "a", "papers/b.md": "b"})
     entries = _all_entries(out)
-    real, calls = write.atomic_write, []
-
-    def flaky(path, data):
-        calls.append(path)
-        if len(calls) == 3:
-            raise OSError(28, "No space left on device")
-        real(path, data)
-
-    monkeypatch.setattr(write, "atomic_write", flaky)
+    calls = _disk_full_on_write(monkeypatch, write, 3)
     with pytest.raises(OSError):  # plan order: extra/deeper/new.md, index.md, papers/a.md (fails)
         write.write_tree(out, {"extra/deeper/new.md": "new", "index.md": "home 2", "papers/a.md": "a 2",
                                "papers/b.md": "b"})
