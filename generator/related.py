@@ -15,7 +15,6 @@ product about 5x cheaper (see bench/RESULTS.md).
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 
 import numpy as np
@@ -80,7 +79,7 @@ def _tfidf(texts: list[str], keep: int = KEEP_TERMS) -> sparse.csr_matrix:
     return sparse.csr_matrix(sparse.diags((1 / norms).astype(np.float32)) @ matrix)
 
 
-_LAST: dict[str, object] = {}  # the last result, by a digest of its inputs (serve rebuilds)
+_LAST: dict[str, object] = {}  # the last result, by its inputs (serve rebuilds)
 
 
 def related_papers(papers: list[Paper], k: int = TOP_K) -> dict[str, tuple[str, ...]]:
@@ -89,10 +88,21 @@ def related_papers(papers: list[Paper], k: int = TOP_K) -> dict[str, tuple[str, 
     The last result is kept: a `serve` rebuild after a tags.yml or curation edit that leaves
     titles and abstracts alone gets it back without redoing the TF-IDF.
     """
-    digest = hashlib.sha256(repr((k, [(p.slug, p.title, p.abstract) for p in papers])).encode()).hexdigest()
-    if _LAST.get("digest") != digest:
-        _LAST.update(digest=digest, result=_related(papers, k))
+    key = _key(papers, k)
+    if _LAST.get("key") != key:
+        _LAST.update(key=key, result=_related(list(papers), k))
     return dict(_LAST["result"])  # type: ignore[call-overload]
+
+
+def remember(papers: list[Paper], result: dict[str, tuple[str, ...]], k: int = TOP_K) -> None:
+    """Keep `related_papers(papers, k)` worked out elsewhere (a worker process) as the last result."""
+    _LAST.update(key=_key(papers, k), result=dict(result))
+
+
+def _key(papers: list[Paper], k: int) -> tuple:
+    # References, not copies; comparing it with the last key is quick when the papers come
+    # from the same parsed captures (site._READ_CACHE), as they do in `serve`.
+    return (k, [(p.slug, p.title, p.abstract) for p in papers])
 
 
 def _related(papers: list[Paper], k: int) -> dict[str, tuple[str, ...]]:

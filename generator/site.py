@@ -22,7 +22,8 @@ from .export import papers_bib, papers_json
 from .library import Library
 from .manifest import Source, load_manifest
 from .model import Entry, Paper
-from .related import related_papers
+from . import workers
+from .related import related_papers, remember as remember_related
 from .render.lists import (render_all_papers, render_home, render_path, render_paths_index,
                            render_tags_index, render_theme, render_themes_index, render_with_code, sort_key)
 from .render.feeds import atom_feed
@@ -84,6 +85,15 @@ def read_papers(seeds: Path, strict: bool = False) -> tuple[list[Paper], list[So
 SEARCH_FULL_ABSTRACTS = 2000
 SEARCH_ABSTRACT_CHARS = 280
 
+# On lists of PARALLEL_MIN papers or more, a second process (workers.py) works out related
+# papers and the tag scores of the last CHILD_SCORE_SHARE of the papers while this one scores
+# the rest; then it renders the index pages, feeds and exports and the last CHILD_PAGE_SHARE of
+# the paper pages while this one renders the rest. The shares balance the two on the 10,000
+# papers benchmark (related papers take about as long as scoring 80 % of the papers).
+PARALLEL_MIN = 300
+CHILD_SCORE_SHARE = 0.15
+CHILD_PAGE_SHARE = 0.3
+
 TAGS_FILE = "tags.yml"
 CURATION_FILE = "curation.yml"
 SEEDS_DIR = "seeds"
@@ -140,8 +150,8 @@ def _rules_signature(taxonomy: Taxonomy) -> tuple:
     return tuple((t.slug, tuple((r.kind, r.text) for r in t.rules)) for t in taxonomy.tags)
 
 
-def classify(papers: list[Paper], taxonomy: Taxonomy, curation: Curation) -> list[Paper]:
-    """Tags and theme from the rules, then the curator's edits on top."""
+def tag_scores_of(papers: list[Paper], taxonomy: Taxonomy) -> list[dict[str, int]]:
+    """Each paper's tag scores (what score_paper's hits add up to), from the cache when known."""
     signature = _rules_signature(taxonomy)
     if _SCORES.get("rules") != signature:
         _SCORES.update(rules=signature, scores={})
@@ -150,16 +160,35 @@ def classify(papers: list[Paper], taxonomy: Taxonomy, curation: Curation) -> lis
     for paper in papers:
         key = (paper.title, paper.abstract)
         scores = known.get(key)
-        if scores is None:  # what score_paper's hits add up to
+        if scores is None:
             scores = known[key] = tag_scores(paper.title, paper.abstract, taxonomy)
+        out.append(scores)
+    return out
+
+
+def _remember_scores(papers: list[Paper], scores: list[dict[str, int]], taxonomy: Taxonomy) -> None:
+    """Keep tag scores worked out in a worker process, as if `tag_scores_of` had found them."""
+    tag_scores_of([], taxonomy)  # (starts a new cache if the rules changed)
+    known: dict = _SCORES["scores"]  # type: ignore[assignment]
+    for paper, paper_scores in zip(papers, scores):
+        known[(paper.title, paper.abstract)] = paper_scores
+
+
+def classify(papers: list[Paper], taxonomy: Taxonomy, curation: Curation) -> list[Paper]:
+    """Tags and theme from the rules, then the curator's edits on top."""
+    out = []
+    for paper, scores in zip(papers, tag_scores_of(papers, taxonomy)):
         tags, theme = rank(scores, taxonomy)
         paper = dataclasses.replace(paper, tags=tags, theme=theme)
         out.append(apply_edits(paper, curation.edits.get(paper.slug), taxonomy, scores))
     return out
 
 
-def load_project(root: Path, seeds: Path | None = None, strict: bool = False):
-    """Read and validate every input; raise one PapershelfError listing every problem."""
+def load_inputs(root: Path, seeds: Path | None = None, strict: bool = False):
+    """Read and validate every input; raise one PapershelfError listing every problem.
+
+    Returns the papers as read (not yet classified), the sources, taxonomy, curation and problems.
+    """
     seeds = seeds or root / SEEDS_DIR
     papers, sources, problems = read_papers(seeds)
     taxonomy, tax_problems = load_taxonomy(root / TAGS_FILE)
@@ -172,6 +201,12 @@ def load_project(root: Path, seeds: Path | None = None, strict: bool = False):
     problems += [Problem(TAGS_FILE, None, None, f"theme '{t.slug}': unknown icon '{t.icon}'")
                  for t in taxonomy.themes if t.icon not in icons]
     raise_if_errors(problems, strict)
+    return papers, sources, taxonomy, curation, problems
+
+
+def load_project(root: Path, seeds: Path | None = None, strict: bool = False):
+    """`load_inputs`, with the papers classified (tags, theme and the curator's edits)."""
+    papers, sources, taxonomy, curation, problems = load_inputs(root, seeds, strict)
     return classify(papers, taxonomy, curation), sources, taxonomy, curation, problems
 
 
@@ -185,17 +220,59 @@ def build_site(root: Path, strict: bool = False, site_name: str = "papershelf",
 
     `progress(items, label)` may wrap the long loops (the CLI shows a bar on a terminal).
     """
-    papers, sources, taxonomy, curation, problems = load_project(root, strict=strict)
+    papers, sources, taxonomy, curation, problems = load_inputs(root, strict=strict)
+    parallel = len(papers) >= PARALLEL_MIN
+    # Which papers show, and in what order, does not depend on their tags: a second process
+    # works out related papers and scores the last CHILD_SCORE_SHARE of the papers while this
+    # one scores the others. (Without a second process, `.result()` does it all here.)
+    hidden = {slug for slug, edit in curation.edits.items() if edit.hidden}
+    shown = sorted((p for p in papers if p.slug not in hidden), key=sort_key)
+    cut = len(papers) - int(len(papers) * CHILD_SCORE_SHARE) if parallel else len(papers)
+    later = workers.start(_related_and_scores, shown, papers[cut:], taxonomy, fork=parallel)
+    tag_scores_of(papers[:cut], taxonomy)
+    related, scores = later.result()
+    remember_related(shown, related)
+    _remember_scores(papers[cut:], scores, taxonomy)
+    papers = classify(papers, taxonomy, curation)  # every score is known by now
     visible = sorted((p for p in papers if not p.hidden), key=sort_key)
     lib = Library(tuple(visible), taxonomy, tuple(sources), curation.paths, site_name=site_name)
-    lib = dataclasses.replace(lib, related=related_papers(visible))
+    lib = dataclasses.replace(lib, related=related)
     icons = icon_svgs(taxonomy)
     index_chars = None if len(visible) <= SEARCH_FULL_ABSTRACTS else SEARCH_ABSTRACT_CHARS
+    # Then the second process renders the index pages, feeds and exports and the last
+    # CHILD_PAGE_SHARE of the paper pages, while this one renders the others.
+    cut = len(visible) - int(len(visible) * CHILD_PAGE_SHARE) if parallel else len(visible)
+    later = workers.start(_render_rest, visible[cut:], lib, index_chars, icons, site_name, site_url,
+                          fork=parallel)
+    rendered = _render_papers(progress(visible[:cut], "Rendering papers"), lib, index_chars)
+    rest, others = later.result()
+    rendered += rest
     pages: dict[str, str] = {}
     search: dict[str, str] = {}
-    for paper in progress(visible, "Rendering papers"):
+    for paper, (page, search_html) in zip(visible, rendered):
         src = L.paper_src(paper.slug)
-        pages[src], search[src] = render_paper(paper, lib, index_chars)
+        pages[src], search[src] = page, search_html
+    pages.update(others)
+    return Site(pages, lib, papers, curation, problems, search)
+
+
+def _related_and_scores(shown: list[Paper], papers: list[Paper], taxonomy: Taxonomy):
+    return related_papers(shown), tag_scores_of(papers, taxonomy)
+
+
+def _render_papers(papers, lib: Library, index_chars: int | None) -> list[tuple[str, str]]:
+    return [render_paper(paper, lib, index_chars) for paper in papers]
+
+
+def _render_rest(papers, lib: Library, index_chars: int | None, icons: dict[str, str], site_name: str,
+                 site_url: str) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    return _render_papers(papers, lib, index_chars), _render_indexes(lib, icons, site_name, site_url)
+
+
+def _render_indexes(lib: Library, icons: dict[str, str], site_name: str, site_url: str) -> dict[str, str]:
+    """Every generated page but the papers' own: indexes, feeds and exports."""
+    taxonomy, visible = lib.taxonomy, list(lib.papers)
+    pages: dict[str, str] = {}
     pages[L.HOME] = render_home(lib, icons)
     pages[L.THEMES_INDEX] = render_themes_index(lib, icons)
     for theme in taxonomy.themes:
@@ -215,4 +292,4 @@ def build_site(root: Path, strict: bool = False, site_name: str = "papershelf",
                                                          lib.in_theme(theme), site_url)
     pages["papers.json"] = papers_json(visible)
     pages["papers.bib"] = papers_bib(visible, lib)
-    return Site(pages, lib, papers, curation, problems, search)
+    return pages

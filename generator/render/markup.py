@@ -20,9 +20,17 @@ _json_string = json.encoder.encode_basestring  # json.dumps(str, ensure_ascii=Fa
 _YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 
 
+_HTML_SPECIAL = re.compile("[&<>\"']").search
+
+
 def esc(text: object) -> str:
-    """HTML-escape text for element content and attribute values alike."""
-    return html.escape(str(text), quote=True)
+    """HTML-escape text for element content and attribute values alike.
+
+    Most text has nothing to escape: one regex scan then returns it as is, instead of
+    html.escape's five replace passes (esc runs about 40 times per paper page).
+    """
+    text = text if type(text) is str else str(text)
+    return html.escape(text, quote=True) if _HTML_SPECIAL(text) else text
 
 
 def safe_url(url: str) -> str | None:

@@ -1,0 +1,158 @@
+"""Generation on two cores (generator/workers.py) gives the same site as on one.
+
+Each check runs in a fresh Python process: whether the generator forks depends on the threads
+alive in the process, and pytest's own process may have some.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Builds the site of the project in argv[1] and prints a digest of every page and search
+# entry, how many times the generator forked, and whether every child was reaped.
+_BUILD = """
+import hashlib, json, os, sys
+from pathlib import Path
+forks = []
+real_fork = os.fork
+def counting_fork():
+    pid = real_fork()
+    if pid:
+        forks.append(pid)
+    return pid
+os.fork = counting_fork
+from generator.site import build_site
+site = build_site(Path(sys.argv[1]))
+digest = hashlib.sha256()
+for name, text in [*site.pages.items(), *site.search.items()]:
+    digest.update(name.encode() + b"\\0" + text.encode() + b"\\0")
+digest.update(repr(site.nav()).encode() + repr(site.all_papers).encode())
+left = []
+for pid in forks:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+        left.append(pid)  # still a child of ours: it was not reaped
+    except ChildProcessError:
+        pass
+print(json.dumps({"digest": digest.hexdigest(), "pages": len(site.pages), "forks": len(forks),
+                  "unreaped": left}))
+"""
+
+
+def _python(code: str, *args: str, workers: str | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("PAPERSHELF_WORKERS", None)
+    if workers is not None:
+        env["PAPERSHELF_WORKERS"] = workers
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env,
+                          timeout=600)
+
+
+def _build(project: Path, workers: str | None) -> dict:
+    result = _python(_BUILD, str(project), workers=workers)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _two_cores() -> bool:
+    return sys.platform == "linux" and len(os.sched_getaffinity(0)) >= 2
+
+
+needs_two_cores = pytest.mark.skipif(not _two_cores(), reason="forks only with a second core on Linux")
+
+
+@pytest.fixture(scope="module")
+def synthetic_project(tmp_path_factory) -> Path:
+    """900 distinct papers made from the seeds' text (bench/synth.py): above PARALLEL_MIN."""
+    project = tmp_path_factory.mktemp("workers") / "synth"
+    _synth().make_project(project, 900)
+    return project
+
+
+@needs_two_cores
+@pytest.mark.parametrize("which", ["seeds", "synthetic"])
+def test_two_processes_generate_the_same_site_byte_for_byte(which, synthetic_project):
+    project = ROOT if which == "seeds" else synthetic_project
+    one = _build(project, workers="1")
+    two = _build(project, workers=None)
+    assert one["forks"] == 0
+    assert two["forks"] == 2  # related papers + some scores, then some pages and the indexes
+    assert two["unreaped"] == []
+    assert two["pages"] == one["pages"] > 700
+    assert two["digest"] == one["digest"]
+
+
+def _synth():
+    spec = importlib.util.spec_from_file_location("papershelf_bench_synth_w", ROOT / "bench" / "synth.py")
+    synth = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(synth)
+    return synth
+
+
+def test_small_lists_do_not_fork(tmp_path):
+    _synth().make_project(tmp_path / "small", 120)  # below PARALLEL_MIN: a process is not worth it
+    result = _build(tmp_path / "small", workers=None)
+    assert result["forks"] == 0 and result["pages"] > 120
+
+
+_PROBE = """
+import os, sys, threading, json
+from generator import workers
+parent = os.getpid()
+def where(): return os.getpid()
+def fails_in_child():
+    if os.getpid() != parent:
+        raise RuntimeError("only in the child")
+    return "done here"
+def dies_in_child():
+    if os.getpid() != parent:
+        os._exit(3)
+    return "done here"
+def always_fails():
+    raise ValueError("a real error")
+out = {"available": workers.available(), "child": workers.start(where).result() != parent,
+       "not_forked": workers.start(where, fork=False).result() == parent,
+       "fails_in_child": workers.start(fails_in_child).result(),
+       "dies_in_child": workers.start(dies_in_child).result()}
+try:
+    workers.start(always_fails).result()
+except ValueError as exc:
+    out["error"] = str(exc)
+stop = threading.Event()
+thread = threading.Thread(target=stop.wait)
+thread.start()
+out["with_a_thread"] = workers.available() or workers.start(where).result() != parent
+stop.set(); thread.join()
+print(json.dumps(out))
+"""
+
+
+@needs_two_cores
+def test_a_child_that_fails_is_redone_here_and_real_errors_surface_here():
+    result = _python(_PROBE)
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out == {"available": True, "child": True, "not_forked": True, "fails_in_child": "done here",
+                   "dies_in_child": "done here", "error": "a real error", "with_a_thread": False}
+
+
+def test_papershelf_workers_1_keeps_everything_in_one_process():
+    result = _python(_PROBE, workers="1")
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out["available"] is False and out["child"] is False
+    assert out["fails_in_child"] == "done here" and out["error"] == "a real error"
+
+
+def test_workers_code_is_documented():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "PAPERSHELF_WORKERS" in readme
