@@ -10,9 +10,12 @@ real project, built with --strict). Each number is the median over the runs; eve
 fresh process, so nothing is cached between runs:
 
 * generate_s: `build_site(project)` alone (no MkDocs), timed inside a fresh Python process after
-  its imports; papers_per_s is papers / generate_s.
+  its imports; papers_per_s is papers / generate_s. generate_cpu_s counts the CPU time of that
+  process and of the worker it forks (generator/workers.py); worker_rss_mb is the worker's peak.
 * build_s: wall time of `python -m mkdocs build -q` (generation included, through the hook);
-  peak_rss_mb is that process's maximum resident set size (os.wait4 on the one child).
+  build_cpu_s and peak_rss_mb come from os.wait4 on that process: its CPU time including its
+  worker's, and the largest peak RSS of the two. (Their sum bounds the memory used together; the
+  worker shares most of its pages with its parent.)
 * site_mb, paper_page_median_kb / paper_page_max_kb (papers/*/index.html), search_index_mb.
 * search_first_s: from opening the home page in headless Chromium (served by http.server) to the
   first search result for a word from one abstract; search_type_s: from the last keystroke of
@@ -63,6 +66,7 @@ COLUMNS = [
     ("runs", "runs", "{:d}"),
     ("generate_s", "generate s", "{:.2f}"),
     ("generate_cpu_s", "generate CPU s", "{:.2f}"),
+    ("worker_rss_mb", "worker peak RSS MB", "{:.0f}"),
     ("papers_per_s", "papers/s", "{:.0f}"),
     ("build_s", "mkdocs build s", "{:.1f}"),
     ("build_cpu_s", "build CPU s", "{:.1f}"),
@@ -78,16 +82,20 @@ COLUMNS = [
 ]
 
 _GENERATE = """
-import json, resource, sys, time
+import json, os, resource, sys, time
 from pathlib import Path
 from generator.site import build_site
 root = Path(sys.argv[1])
+before = os.times()
 start, cpu = time.perf_counter(), time.process_time()
 site = build_site(root)
 seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-print(json.dumps({"seconds": seconds, "cpu_s": cpu, "papers": len(site.library.papers), "pages": len(site.pages),
-                  "problems": len(site.problems),
-                  "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+after = os.times()  # the worker processes (generator/workers.py) are reaped by now
+workers_cpu = (after.children_user + after.children_system) - (before.children_user + before.children_system)
+print(json.dumps({"seconds": seconds, "cpu_s": cpu + workers_cpu, "worker_cpu_s": workers_cpu,
+                  "papers": len(site.library.papers), "pages": len(site.pages), "problems": len(site.problems),
+                  "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                  "worker_maxrss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
 """
 
 
@@ -307,6 +315,7 @@ def bench_size(size: str, runs: int, work: Path, browser: bool) -> dict:
         "generate_cpu_s": median([g["cpu_s"] for g in gens]),
         "papers_per_s": gens[-1]["papers"] / generate_s if generate_s else None,
         "generate_rss_mb": median([g["maxrss_kb"] for g in gens]) / 1024,
+        "worker_rss_mb": max(g.get("worker_maxrss_kb", 0) for g in gens) / 1024,
         "build_s": median([b["seconds"] for b in builds]),
         "build_cpu_s": median([b["cpu_s"] for b in builds]),
         "peak_rss_mb": max(b["maxrss_kb"] for b in builds) / 1024,
@@ -371,7 +380,7 @@ def report(rows: list[dict], serve: dict | None, notes: list[str], info: dict, a
            f"Machine: {info['nproc']} CPUs (nproc), Python {info['python']}, {info['platform']}; "
            f"run {info['date']} at commit {info['commit']}; 1/5/15-minute load average at the end "
            f"{' / '.join(str(x) for x in info['loadavg_end'])}. Wall times are sensitive to other "
-           f"load on the machine; the CPU-second columns (user + system time of that process) much less.",
+           f"load on the machine; the CPU-second columns (user + system time, worker process included) much less.",
            "",
            f"Command: `python bench/run.py {' '.join(argv)}`".rstrip() + " (medians over the runs; "
            "see bench/run.py for what each column measures).", "",
