@@ -90,6 +90,7 @@ SEARCH_ABSTRACT_CHARS = 280
 # the rest; then it renders the index pages, feeds and exports and the last CHILD_PAGE_SHARE of
 # the paper pages while this one renders the rest. The shares balance the two on the 10,000
 # papers benchmark (related papers take about as long as scoring 80 % of the papers).
+# (Without a second process, `parallel` is False and all of it happens here, in the same order.)
 PARALLEL_MIN = 300
 CHILD_SCORE_SHARE = 0.15
 CHILD_PAGE_SHARE = 0.3
@@ -221,16 +222,16 @@ def build_site(root: Path, strict: bool = False, site_name: str = "papershelf",
     `progress(items, label)` may wrap the long loops (the CLI shows a bar on a terminal).
     """
     papers, sources, taxonomy, curation, problems = load_inputs(root, strict=strict)
-    parallel = len(papers) >= PARALLEL_MIN
+    parallel = len(papers) >= PARALLEL_MIN and workers.available()
     # Which papers show, and in what order, does not depend on their tags: a second process
     # works out related papers and scores the last CHILD_SCORE_SHARE of the papers while this
-    # one scores the others. (Without a second process, `.result()` does it all here.)
+    # one scores the others.
     hidden = {slug for slug, edit in curation.edits.items() if edit.hidden}
     shown = sorted((p for p in papers if p.slug not in hidden), key=sort_key)
     cut = len(papers) - int(len(papers) * CHILD_SCORE_SHARE) if parallel else len(papers)
-    later = workers.start(_related_and_scores, shown, papers[cut:], taxonomy, fork=parallel)
-    tag_scores_of(papers[:cut], taxonomy)
-    related, scores = later.result()
+    with workers.start(_related_and_scores, shown, papers[cut:], taxonomy, fork=parallel) as later:
+        tag_scores_of(papers[:cut], taxonomy)
+        related, scores = later.result()
     remember_related(shown, related)
     _remember_scores(papers[cut:], scores, taxonomy)
     papers = classify(papers, taxonomy, curation)  # every score is known by now
@@ -242,14 +243,14 @@ def build_site(root: Path, strict: bool = False, site_name: str = "papershelf",
     # Then the second process renders the index pages, feeds and exports and the last
     # CHILD_PAGE_SHARE of the paper pages, while this one renders the others.
     cut = len(visible) - int(len(visible) * CHILD_PAGE_SHARE) if parallel else len(visible)
-    later = workers.start(_render_rest, visible[cut:], lib, index_chars, icons, site_name, site_url,
-                          fork=parallel)
-    rendered = _render_papers(progress(visible[:cut], "Rendering papers"), lib, index_chars)
-    rest, others = later.result()
+    with workers.start(_render_rest, visible[cut:], lib, index_chars, icons, site_name, site_url,
+                       fork=parallel) as later:
+        rendered = _render_papers(progress(visible[:cut], "Rendering papers"), lib, index_chars)
+        rest, others = later.result()
     rendered += rest
     pages: dict[str, str] = {}
     search: dict[str, str] = {}
-    for paper, (page, search_html) in zip(visible, rendered):
+    for paper, (page, search_html) in zip(visible, rendered, strict=True):
         src = L.paper_src(paper.slug)
         pages[src], search[src] = page, search_html
     pages.update(others)

@@ -165,7 +165,7 @@ def test_a_tags_edit_in_serve_reparses_no_capture_and_keeps_related_papers(proje
 
     monkeypatch.setattr(site_mod, "reader_for", counting_reader_for)
     monkeypatch.setattr(related_mod, "_related", counting_related)
-    monkeypatch.setenv("PAPERSHELF_WORKERS", "1")  # as in serve, whose server threads keep it from forking
+    monkeypatch.setenv("PAPERSHELF_WORKERS", "1")  # as in serve rebuilds: its server threads keep them from forking
     site_mod._READ_CACHE.clear()
     related_mod._LAST.clear()
 

@@ -127,6 +127,25 @@ try:
     workers.start(always_fails).result()
 except ValueError as exc:
     out["error"] = str(exc)
+def open_fds(): return len(os.listdir("/proc/self/fd"))
+fds = open_fds()
+try:
+    with workers.start(where) as pending:  # the caller fails before collecting the result
+        raise KeyError("the caller's own error")
+except KeyError:
+    pass
+try:
+    os.waitpid(-1, os.WNOHANG)
+    out["children_left"] = True
+except ChildProcessError:
+    out["children_left"] = False
+out["fds_leaked"] = open_fds() - fds
+real_fork = os.fork
+def no_fork():
+    raise BlockingIOError(11, "Resource temporarily unavailable")
+os.fork = no_fork
+out["fork_fails"] = workers.start(where).result() == parent
+os.fork = real_fork
 stop = threading.Event()
 thread = threading.Thread(target=stop.wait)
 thread.start()
@@ -137,12 +156,16 @@ print(json.dumps(out))
 
 
 @needs_two_cores
-def test_a_child_that_fails_is_redone_here_and_real_errors_surface_here():
+def test_a_failed_child_or_fork_is_redone_here_and_nothing_is_left_behind():
     result = _python(_PROBE)
     assert result.returncode == 0, result.stderr[-3000:]
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert out == {"available": True, "child": True, "not_forked": True, "fails_in_child": "done here",
-                   "dies_in_child": "done here", "error": "a real error", "with_a_thread": False}
+                   "dies_in_child": "done here", "error": "a real error", "children_left": False,
+                   "fds_leaked": 0, "fork_fails": True, "with_a_thread": False}
+    # Each failed child is reported (with the child's traceback when it raised), then redone here.
+    assert result.stderr.count("the worker process failed") == 3
+    assert "RuntimeError: only in the child" in result.stderr
 
 
 def test_papershelf_workers_1_keeps_everything_in_one_process():
