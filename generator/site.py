@@ -91,7 +91,7 @@ SEARCH_ABSTRACT_CHARS = 280
 # the paper pages while this one renders the rest. The shares balance the two on the 10,000
 # papers benchmark (related papers take about as long as scoring 80 % of the papers).
 # (Without a second process, `parallel` is False and all of it happens here, in the same order.)
-PARALLEL_MIN = 300
+PARALLEL_MIN = 1500
 CHILD_SCORE_SHARE = 0.15
 CHILD_PAGE_SHARE = 0.3
 

@@ -237,3 +237,17 @@ def test_serve_rebuilds_after_tags_edits_equal_fresh_builds(tmp_path):
     assert mismatch == [] and errors == []
     text = (rebuilt / "tags" / "index.html").read_text(encoding="utf-8")
     assert "Retrieval-augmented generation" in text and "Retrieval &amp; RAG" not in text
+
+
+def test_tag_listing_stays_on_the_tags_page_but_out_of_the_search_index(built_site, seed_site):
+    """Every paper has its own search entry; the tags page lists each again under each of its tags."""
+    page = (built_site / "tags" / "index.html").read_text(encoding="utf-8")
+    index = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    tag_entries = [d for d in index["docs"] if d["location"].startswith("tags/#tag:")]
+    assert len(tag_entries) >= 100  # one per tag heading: tags stay searchable by name
+    assert all(d["text"] == "" for d in tag_entries)
+    paper = seed_site.library.papers[0]
+    listed = f'href="../papers/{paper.slug}/"'
+    assert page.count(listed) == len(paper.tags)  # ...and the page still lists it under each tag
+    tags_text = " ".join(d["text"] for d in index["docs"] if d["location"].startswith("tags/"))
+    assert html.escape(paper.title) not in tags_text

@@ -30,8 +30,10 @@ def counting_fork():
         forks.append(pid)
     return pid
 os.fork = counting_fork
-from generator.site import build_site
-site = build_site(Path(sys.argv[1]))
+import generator.site
+if len(sys.argv) > 2:
+    generator.site.PARALLEL_MIN = int(sys.argv[2])
+site = generator.site.build_site(Path(sys.argv[1]))
 digest = hashlib.sha256()
 for name, text in [*site.pages.items(), *site.search.items()]:
     digest.update(name.encode() + b"\\0" + text.encode() + b"\\0")
@@ -57,8 +59,9 @@ def _python(code: str, *args: str, workers: str | None = None) -> subprocess.Com
                           timeout=600)
 
 
-def _build(project: Path, workers: str | None) -> dict:
-    result = _python(_BUILD, str(project), workers=workers)
+def _build(project: Path, workers: str | None, parallel_min: int | None = None) -> dict:
+    args = [str(project)] if parallel_min is None else [str(project), str(parallel_min)]
+    result = _python(_BUILD, *args, workers=workers)
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -72,9 +75,9 @@ needs_two_cores = pytest.mark.skipif(not _two_cores(), reason="forks only with a
 
 @pytest.fixture(scope="module")
 def synthetic_project(tmp_path_factory) -> Path:
-    """900 distinct papers made from the seeds' text (bench/synth.py): above PARALLEL_MIN."""
+    """1,600 distinct papers made from the seeds' text (bench/synth.py): above PARALLEL_MIN."""
     project = tmp_path_factory.mktemp("workers") / "synth"
-    _synth().make_project(project, 900)
+    _synth().make_project(project, 1600)
     return project
 
 
@@ -82,8 +85,9 @@ def synthetic_project(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("which", ["seeds", "synthetic"])
 def test_two_processes_generate_the_same_site_byte_for_byte(which, synthetic_project):
     project = ROOT if which == "seeds" else synthetic_project
-    one = _build(project, workers="1")
-    two = _build(project, workers=None)
+    parallel_min = 0 if which == "seeds" else None  # the seeds are below PARALLEL_MIN: lower it
+    one = _build(project, workers="1", parallel_min=parallel_min)
+    two = _build(project, workers=None, parallel_min=parallel_min)
     assert one["forks"] == 0
     assert two["forks"] == 2  # related papers + some scores, then some pages and the indexes
     assert two["unreaped"] == []
@@ -98,10 +102,11 @@ def _synth():
     return synth
 
 
-def test_small_lists_do_not_fork(tmp_path):
-    _synth().make_project(tmp_path / "small", 120)  # below PARALLEL_MIN: a process is not worth it
-    result = _build(tmp_path / "small", workers=None)
-    assert result["forks"] == 0 and result["pages"] > 120
+def test_lists_below_parallel_min_do_not_fork():
+    from generator.site import PARALLEL_MIN
+
+    result = _build(ROOT, workers=None)  # 680 papers: forking costs more than it saves
+    assert PARALLEL_MIN > 680 and result["forks"] == 0 and result["pages"] > 700
 
 
 _PROBE = """
