@@ -51,7 +51,8 @@ def test_benchmark_runs_and_reports_sane_numbers(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
 
     header, rows = _table(out.read_text(encoding="utf-8"))
-    assert header == ["size", "papers", "runs", "generate s", "generate CPU s", "papers/s", "mkdocs build s",
+    assert header == ["size", "papers", "runs", "generate s", "generate CPU s", "worker peak RSS MB", "papers/s",
+                      "mkdocs build s",
                       "build CPU s", "peak RSS MB", "site MB", "pages", "paper page median KB",
                       "paper page max KB", "search index MB", "search from open s",
                       "search after typing s", "warm search s"]
@@ -63,6 +64,7 @@ def test_benchmark_runs_and_reports_sane_numbers(tmp_path):
         assert float(cells[name]) > 0, name
     for name in ["search from open s", "search after typing s", "warm search s"]:
         assert cells[name] == "n/a"  # --no-browser
+    assert cells["worker peak RSS MB"] == "0"  # 60 papers: below PARALLEL_MIN, no worker process
     assert re.search(r"Machine: \d+ CPUs \(nproc\), Python 3\.\d+", out.read_text())
 
     row = json.loads(data.read_text())["rows"][0]
