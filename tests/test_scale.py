@@ -251,3 +251,21 @@ def test_tag_listing_stays_on_the_tags_page_but_out_of_the_search_index(built_si
     assert page.count(listed) == len(paper.tags)  # ...and the page still lists it under each tag
     tags_text = " ".join(d["text"] for d in index["docs"] if d["location"].startswith("tags/"))
     assert html.escape(paper.title) not in tags_text
+
+
+def test_compiled_templates_are_cached_on_disk_and_a_damaged_cache_is_harmless(tmp_path):
+    project = copy_project(tmp_path / "project")
+    first = mkdocs_build(project, tmp_path / "first")
+    assert first.returncode == 0, first.stderr[-3000:]
+    cached = sorted((project / ".cache" / "papershelf" / "templates").glob("*.cache"))
+    assert len(cached) >= 50  # Material's templates and the overrides, compiled once
+    for number, path in enumerate(cached):  # truncated, garbage, empty
+        path.write_bytes([path.read_bytes()[:40], b"\x00garbage", b""][number % 3])
+    second = mkdocs_build(project, tmp_path / "second")
+    assert second.returncode == 0, second.stderr[-3000:]
+    files = _all_files(tmp_path / "first")
+    assert files == _all_files(tmp_path / "second")
+    _match, mismatch, errors = filecmp.cmpfiles(tmp_path / "first", tmp_path / "second", sorted(files),
+                                                shallow=False)
+    assert mismatch == [] and errors == []
+    assert all(path.read_bytes().startswith(b"j2") for path in cached)  # compiled again, rewritten
