@@ -54,8 +54,6 @@ def _unique_links(links: Iterable[Link]) -> tuple[Link, ...]:
 
 
 def _merge(group: list[Entry]) -> dict:
-    if len(group) == 1:  # most papers are in one capture: nothing to choose between
-        return _single(group[0])
     lists: list[str] = []
     for entry in group:
         if entry.source not in lists:
@@ -71,21 +69,6 @@ def _merge(group: list[Entry]) -> dict:
         links=_unique_links(link for entry in group for link in entry.links),
         lists=tuple(lists),
         origins=tuple(e.origin for e in group),
-    )
-
-
-def _single(entry: Entry) -> dict:
-    """_merge([entry]), without the loops and sorting that only a group needs."""
-    return dict(
-        title=entry.title,
-        abstract=entry.abstract,
-        authors_count=_richest((entry.authors_count,)),
-        authors=_richest((entry.authors,)) or (),
-        date=_richest((entry.date,)),
-        upvotes=entry.upvotes,
-        links=_unique_links(entry.links) if len(entry.links) > 1 else tuple(entry.links),
-        lists=(entry.source,),
-        origins=(entry.origin,),
     )
 
 

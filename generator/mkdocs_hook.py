@@ -92,7 +92,7 @@ def on_config(config):
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     site_mod, errors_mod = _fresh_generator(root)
-    _state["inputs"] = _theme_inputs(root, config)
+    _state["inputs"] = _theme_inputs(root, config) if _state["serve"] else None  # (serve reuses pages)
     if _state.setdefault("hook_mtime", _HOOK.stat().st_mtime_ns) != _HOOK.stat().st_mtime_ns:
         log.warning("papershelf: generator/mkdocs_hook.py changed; MkDocs loads a hook once, "
                     "so restart `mkdocs serve` to use the new version")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from . import library as L
+from . import workers
 from .curation import Curation, apply_edits, load_curation
 from .dedup import merge_entries
 from .errors import Problem, raise_if_errors
@@ -22,7 +23,6 @@ from .export import papers_bib, papers_json
 from .library import Library
 from .manifest import Source, load_manifest
 from .model import Entry, Paper
-from . import workers
 from .related import related_papers, remember as remember_related
 from .render.lists import (render_all_papers, render_home, render_path, render_paths_index,
                            render_tags_index, render_theme, render_themes_index, render_with_code, sort_key)
@@ -151,12 +151,17 @@ def _rules_signature(taxonomy: Taxonomy) -> tuple:
     return tuple((t.slug, tuple((r.kind, r.text) for r in t.rules)) for t in taxonomy.tags)
 
 
-def tag_scores_of(papers: list[Paper], taxonomy: Taxonomy) -> list[dict[str, int]]:
-    """Each paper's tag scores (what score_paper's hits add up to), from the cache when known."""
+def _known_scores(taxonomy: Taxonomy) -> dict:
+    """The cached tag scores by (title, abstract) for these rules (a new cache if they changed)."""
     signature = _rules_signature(taxonomy)
     if _SCORES.get("rules") != signature:
         _SCORES.update(rules=signature, scores={})
-    known: dict = _SCORES["scores"]  # type: ignore[assignment]
+    return _SCORES["scores"]  # type: ignore[return-value]
+
+
+def tag_scores_of(papers: list[Paper], taxonomy: Taxonomy) -> list[dict[str, int]]:
+    """Each paper's tag scores (what score_paper's hits add up to), from the cache when known."""
+    known = _known_scores(taxonomy)
     out = []
     for paper in papers:
         key = (paper.title, paper.abstract)
@@ -169,9 +174,8 @@ def tag_scores_of(papers: list[Paper], taxonomy: Taxonomy) -> list[dict[str, int
 
 def _remember_scores(papers: list[Paper], scores: list[dict[str, int]], taxonomy: Taxonomy) -> None:
     """Keep tag scores worked out in a worker process, as if `tag_scores_of` had found them."""
-    tag_scores_of([], taxonomy)  # (starts a new cache if the rules changed)
-    known: dict = _SCORES["scores"]  # type: ignore[assignment]
-    for paper, paper_scores in zip(papers, scores):
+    known = _known_scores(taxonomy)
+    for paper, paper_scores in zip(papers, scores, strict=True):
         known[(paper.title, paper.abstract)] = paper_scores
 
 
