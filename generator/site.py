@@ -31,7 +31,7 @@ from .render.markup import esc
 from .render.paper import render_paper
 from .render.stats import render_stats
 from .sources import reader_for
-from .taxonomy import Taxonomy, load_taxonomy, rank, tag_scores
+from .taxonomy import Taxonomy, load_taxonomy, rank, tag_scores_many
 
 
 # Parsed captures by (path, capture date, reader, SHA-256 of the bytes). The package stays
@@ -162,14 +162,10 @@ def _known_scores(taxonomy: Taxonomy) -> dict:
 def tag_scores_of(papers: list[Paper], taxonomy: Taxonomy) -> list[dict[str, int]]:
     """Each paper's tag scores (what score_paper's hits add up to), from the cache when known."""
     known = _known_scores(taxonomy)
-    out = []
-    for paper in papers:
-        key = (paper.title, paper.abstract)
-        scores = known.get(key)
-        if scores is None:
-            scores = known[key] = tag_scores(paper.title, paper.abstract, taxonomy)
-        out.append(scores)
-    return out
+    keys = [(paper.title, paper.abstract) for paper in papers]
+    unknown = list(dict.fromkeys(key for key in keys if key not in known))
+    known.update(zip(unknown, tag_scores_many(unknown, taxonomy)))
+    return [known[key] for key in keys]
 
 
 def _remember_scores(papers: list[Paper], scores: list[dict[str, int]], taxonomy: Taxonomy) -> None:

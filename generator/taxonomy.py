@@ -8,20 +8,21 @@ theme is the theme whose tags score highest together, or `other`.
 
 Words and phrases are matched on a normalised text (lower case, punctuation as spaces) and
 counted as substrings of it; `*` at the end of a word matches any ending (`quantiz*`). Regular
-expressions are for the rest (case-sensitive acronyms like `\\bMoE\\b`). `Matcher` indexes the
-rules so that a text is searched only for the few rules that can hit it; the counts are the
-same as searching it for every rule.
+expressions are for the rest (case-sensitive acronyms like `\\bMoE\\b`). `Matcher` applies the
+rules to all papers at once, on their words as arrays of numbers (`corpus.py`); the counts are
+the same as searching each text for every rule.
 """
 
 from __future__ import annotations
 
 import re
 import sys
-from collections import Counter
-from itertools import chain, compress
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+
+import numpy as np
+from scipy import sparse
 
 try:  # the parser behind re.compile, which lets analyse_regex read a pattern
     from re import _constants as _sre
@@ -32,8 +33,8 @@ except ImportError:  # pragma: no cover
 # (unchanged since 3.6's sre_parse). Elsewhere regexes are searched in full: same results, slower.
 _parser = _re_parser if (3, 11) <= sys.version_info[:2] <= (3, 13) else None
 
+from .corpus import Corpus, tokenize
 from .errors import Problem
-from .text import ascii_words
 from .validate import Checker, suggest
 from .yamlio import YDict, YList, load_file, where
 
@@ -131,7 +132,7 @@ def normalise(text: str) -> str:
 
     Two spaces between words let `str.count(" like ")` see back-to-back repeats of a word
     (the separator is not shared between neighbouring matches). Rule needles are kept in this
-    form; the matcher builds it as bytes from `text.ascii_words`, which is quicker.
+    form; the matcher works on the same words, as numbers (`corpus.tokenize`).
     """
     return " " + "  ".join(re.sub(r"[^0-9a-z]+", " ", text.lower()).split()) + " "
 
@@ -321,20 +322,6 @@ class _Regex:
 
 # ---------------------------------------------------------------- matching
 
-class _Prefixes:
-    """Values filed under word prefixes; `matching(word)` costs one lookup per prefix length."""
-
-    def __init__(self) -> None:
-        self.by_length: dict[int, dict[bytes, list]] = {}
-
-    def add(self, prefix: bytes, value) -> None:
-        self.by_length.setdefault(len(prefix), {}).setdefault(prefix, []).append(value)
-
-    def matching(self, word: bytes) -> list:
-        return [value for length, table in self.by_length.items() if length <= len(word)
-                for value in table.get(word[:length], ())]
-
-
 def _search_needle(needle: str) -> bytes:
     """What a word or phrase rule counts in the normalised text (as bytes), as it always has:
     a one-word needle counts that word (`word*`: the words starting with it), a longer one itself.
@@ -346,120 +333,165 @@ def _search_needle(needle: str) -> bytes:
     return needle.encode("ascii", "replace")
 
 
-def _needle_tokens(needle: bytes) -> set[bytes]:
-    """The tokens a text has if `needle` occurs in its normalised form: `word` for a word with
-    spaces on both sides in the needle, `word*` for one with a space before only."""
-    return {w if b" " + w + b" " in needle else w + b"*" for w in needle.split() if b" " + w in needle}
+_SIMPLE_NEEDLE = re.compile(rb" [0-9a-z]+(?:  [0-9a-z]+)* ?")
+
+
+def _needle_words(needle: bytes) -> tuple[bytes, ...] | None:
+    """The words a needle in normalised form (b" low  rank ") stands for, the last one as
+    b"rank*" if the needle has no space after it (any word starting with it); None for a
+    needle of another form (tags.yml never makes one), which is then searched for as text."""
+    if not _SIMPLE_NEEDLE.fullmatch(needle):
+        return None
+    words = needle.split()
+    return (*words[:-1], words[-1] + (b"" if needle.endswith(b" ") else b"*"))
 
 
 class Matcher:
-    """All rules of a taxonomy, indexed so that scoring a paper costs one dict lookup per word,
-    a few set operations, and a search only for the rules that may hit it.
+    """All rules of a taxonomy, applied to many texts at once (a `corpus.Corpus`).
 
-    A text's *tokens* say which rules can hit it: `w` (a word of the text is w), `w*` (a word
-    starts with w) and `*w*` (a word contains w), for the words, prefixes and substrings the
-    rules need. Each word seen so far maps to its tokens, worked out the first time it is seen.
-    A word or phrase rule needs the tokens of its needle (`_needle_tokens`), a regex rule one
-    token of its literal text (analyse_regex, required_literal). A rule is filed under its
-    rarest token (one that few rules share: "model" heads dozens of phrases) and is searched for
-    only in texts that have that token and the rest of its tokens. The search gives the counts
-    the rules always had: `normalise(text).count(needle)` for words and phrases (as bytes,
-    `_search_needle`), and `len(pattern.findall(text))` for regexes (0 without their literal).
+    Word and phrase rules count `normalise(text).count(needle)`: the needle is a run of words,
+    so the matcher looks its first word up in the corpus (all the positions of a word id, or of
+    the ids of the words starting with a prefix: ids follow the sorted order, so that is a range),
+    and checks the next words of each of those positions in the array of word ids. No text is
+    searched, no Python loop runs over words, and the counts are those of `str.count`:
+    non-overlapping, which only matters for a phrase whose first word may recur inside it.
+
+    Regex rules count `len(pattern.findall(text))` (0 without their required literal). They run
+    in Python, so only on the texts that have a word every match needs (a *token*: `w` a word
+    that is w, `w*` one starting with w, `*w*` one containing w; `analyse_regex`,
+    `_literal_token`).
     """
 
     def __init__(self, taxonomy: "Taxonomy"):
         self.rules: list[tuple[str, Rule]] = [(t.slug, r) for t in taxonomy.tags for r in t.rules]
         self.tag_of = [tag for tag, _ in self.rules]
-        self._needles: dict[int, bytes] = {}  # word and phrase rules -> what to count
+        self._words: dict[int, tuple[bytes, ...]] = {}  # word and phrase rules -> their words
+        self._needles: dict[int, bytes] = {}  # the other needles (never from tags.yml): searched
         self._regex: dict[int, _Regex] = {}
-        self._regex_triggers: dict[bytes, list[int]] = {}  # token -> regex rules it lets hit
+        self._regex_tokens: dict[int, tuple[bytes, ...]] = {}  # regex rule -> it needs one of these
         self._always: list[int] = []  # regex rules every text must try
         self._non_ascii: list[int] = []  # regex rules only texts with non-ASCII characters can hit
-        needs: dict[int, set[bytes]] = {}
         for index, (_, rule) in enumerate(self.rules):
             if rule.pattern is not None:
-                needs[index] = self._add_regex(index, rule)
+                self._add_regex(index, rule)
             elif rule.needle.split():  # (an empty needle cannot come from tags.yml)
-                self._needles[index] = _search_needle(rule.needle)
-                needs[index] = _needle_tokens(self._needles[index])
-        shared = Counter(token for tokens in needs.values() for token in tokens)
-        self._triggers: dict[bytes, list[int]] = {}  # token -> word and phrase rules filed under it
-        self._others: dict[int, frozenset[bytes]] = {}  # rule -> the other tokens it needs
-        self._untriggered: list[int] = []  # needles without tokens (not from tags.yml): always searched
-        for index in self._needles:
-            if tokens := needs[index]:
-                key = min(tokens, key=lambda t: (shared[t], -_score(t), t))
-                self._triggers.setdefault(key, []).append(index)
-                self._others[index] = frozenset(tokens - {key})
-            else:
-                self._untriggered.append(index)
-        self._whole_words = frozenset(t for t in shared if not t.endswith(b"*"))
-        self._word_starts = _Prefixes()
-        for token in shared:
-            if token.endswith(b"*") and not token.startswith(b"*"):
-                self._word_starts.add(token[:-1], token)
-        self._inside = sorted(t for t in shared if t.startswith(b"*"))
-        self._vocabulary: dict[bytes, frozenset[bytes]] = {}  # every word seen so far -> its tokens
+                needle = _search_needle(rule.needle)
+                words = _needle_words(needle)
+                if words is None:
+                    self._needles[index] = needle
+                else:
+                    self._words[index] = words
 
-    def _add_regex(self, index: int, rule: Rule) -> set[bytes]:
-        """File a regex rule under the tokens that let it hit; returns them."""
+    def _add_regex(self, index: int, rule: Rule) -> None:
+        """File a regex rule under the tokens that let it hit."""
         literal, icase = required_literal(rule.text)
         anchors, offset, tokens = analyse_regex(rule.pattern)
         self._regex[index] = _Regex(index, rule.pattern, literal, icase, anchors, offset,
                                     bool(anchors) and bool(rule.pattern.flags & re.IGNORECASE))
         if literal and not literal.isascii():
             self._non_ascii.append(index)  # `literal in text` needs a non-ASCII character: rare
-            return set()
+            return
         # Either will do: the pattern cannot match without one of its tokens, and a text without
         # the required literal counts 0 (so the literal's token is needed too). Take the rarer.
         tokens = max([tokens, (_literal_token(literal),)], key=lambda ts: min(map(_score, ts), default=0))
         if tokens and all(tokens):
-            for token in tokens:  # any one of them
-                self._regex_triggers.setdefault(token, []).append(index)
-            return set(tokens)
-        self._always.append(index)
-        return set()
+            self._regex_tokens[index] = tokens
+        else:
+            self._always.append(index)
 
-    def _learn(self, words: list[bytes]) -> None:
-        for word in set(words).difference(self._vocabulary):
-            self._vocabulary[word] = frozenset(
-                [word] * (word in self._whole_words) + self._word_starts.matching(word)
-                + [token for token in self._inside if token[1:-1] in word])
+    def count_corpus(self, corpus: Corpus) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every hit, as three arrays: text index, rule index, count (> 0), sorted by text then rule."""
+        found: list[tuple[int, np.ndarray, np.ndarray]] = []  # (rule, texts, counts)
+        ranges = {index: [corpus.id_range(word) for word in words] for index, words in self._words.items()}
+        ranges = {index: spans for index, spans in ranges.items() if all(low < high for low, high in spans)}
+        token_ranges = {token: corpus.id_range(token) for tokens in self._regex_tokens.values()
+                        for token in tokens if not token.startswith(b"*")}
+        wanted = np.zeros(len(corpus.words), dtype=bool)
+        for low, high in [spans[0] for spans in ranges.values()] + list(token_ranges.values()):
+            wanted[low:high] = True
+        positions = corpus.positions(wanted)
+        for index, spans in ranges.items():
+            texts, counts = _count_words(corpus, positions, spans)
+            if texts.size:
+                found.append((index, texts, counts))
+        for index, needle in self._needles.items():
+            normalised = corpus.normalised
+            texts = np.array([i for i, text in enumerate(normalised) if needle in text], dtype=np.int64)
+            if texts.size:
+                found.append((index, texts, np.array([normalised[i].count(needle) for i in texts])))
+        non_ascii = [i for i, text in enumerate(corpus.texts) if not text.isascii()]
+        everyone = range(len(corpus.texts))
+        for index, regex in self._regex.items():
+            if index in self._regex_tokens:
+                candidates = np.unique(np.concatenate(
+                    [_texts_with(corpus, positions, token_ranges.get(token), token)
+                     for token in self._regex_tokens[index]])).tolist()
+            else:
+                candidates = everyone if index in self._always else non_ascii
+            texts_, lowered = corpus.texts, corpus.lowered
+            hits = [(i, n) for i in candidates if (n := regex.count(texts_[i], lowered[i]))]
+            if hits:
+                found.append((index, np.array([i for i, _ in hits]), np.array([n for _, n in hits])))
+        if not found:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty
+        texts = np.concatenate([t for _, t, _ in found]).astype(np.int64)
+        rules = np.repeat(np.array([i for i, _, _ in found], dtype=np.int64), [t.size for _, t, _ in found])
+        counts = np.concatenate([c for _, _, c in found]).astype(np.int64)
+        order = np.lexsort((rules, texts))
+        return texts[order], rules[order], counts[order]
 
     def counts(self, *texts: str) -> list[dict[int, int]]:
-        """For each text, rule index -> number of hits (absent when 0).
+        """For each text, rule index -> number of hits (absent when 0)."""
+        text_of, rules, counts = self.count_corpus(tokenize(texts))
+        out: list[dict[int, int]] = [{} for _ in texts]
+        for text, rule, count in zip(text_of.tolist(), rules.tolist(), counts.tolist()):
+            out[text][rule] = count
+        return out
 
-        Texts scored together (a title and its abstract) share the work of finding candidates.
-        """
-        lowered = [text.lower() for text in texts]
-        words = [ascii_words(text) for text in lowered]
-        kinds: set[frozenset[bytes] | None] = set()  # the distinct token sets of the words
-        for text_words in words:
-            kinds.update(map(self._vocabulary.get, text_words))
-        if None in kinds:  # words never seen before
-            kinds.clear()
-            for text_words in words:
-                self._learn(text_words)
-                kinds.update(map(self._vocabulary.get, text_words))
-        present = set().union(*kinds)
-        # In C (map, compress): the rules filed under a token the texts have, if they have the rest.
-        triggers, others = self._triggers, self._others
-        triggered = [*chain.from_iterable(map(triggers.__getitem__, triggers.keys() & present))]
-        candidates = [*compress(triggered, map(present.issuperset, map(others.__getitem__, triggered))),
-                      *self._untriggered]
-        needles = [*map(self._needles.__getitem__, candidates)]
-        regex_triggers = self._regex_triggers
-        regexes = {*chain.from_iterable(map(regex_triggers.__getitem__, regex_triggers.keys() & present)),
-                   *self._always}
-        outs = []
-        for text, low, text_words in zip(texts, lowered, words):
-            normalised = b" " + b"  ".join(text_words) + b" "  # normalise(text), as bytes
-            out = {index: found for index, found in zip(candidates, map(normalised.count, needles)) if found}
-            for index in regexes if text.isascii() else regexes.union(self._non_ascii):
-                if found := self._regex[index].count(text, low):
-                    out[index] = found
-            outs.append(out)
-        return outs
+
+def _count_words(corpus: Corpus, positions, ranges: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """(texts, counts): how often a run of words occurs in each text, the words given as id
+    ranges (see _needle_words, Corpus.id_range), the first one's among `positions`."""
+    order, starts = positions
+    ids, text_of = corpus.ids, corpus.text_of
+    low, high = ranges[0]
+    at = order[starts[low]:starts[high]]  # the positions of the first word
+    last = len(ranges) - 1
+    if last:
+        at = at[at + last < len(ids)]
+        for step, (low, high) in enumerate(ranges[1:], 1):
+            following = ids[at + step]
+            at = at[(following >= low) & (following < high)]
+        at = at[text_of[at] == text_of[at + last]]  # all in one text
+        if at.size and any(ranges[0][0] < high and low < ranges[0][1] for low, high in ranges[1:]):
+            return _greedy(np.sort(at), last + 1, text_of)  # the first word may recur inside
+    return np.unique(text_of[at], return_counts=True)
+
+
+_NONE = np.zeros(0, dtype=np.int64)
+
+
+def _greedy(at: np.ndarray, length: int, text_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Counts of non-overlapping runs, leftmost first (as str.count), from their sorted starts."""
+    counts: dict[int, int] = {}
+    end = -1
+    for position, text in zip(at.tolist(), text_of[at].tolist()):
+        if position >= end:
+            counts[text] = counts.get(text, 0) + 1
+            end = position + length
+    return np.array(list(counts), dtype=np.int64), np.array(list(counts.values()), dtype=np.int64)
+
+
+def _texts_with(corpus: Corpus, positions, span: tuple[int, int] | None, token: bytes) -> np.ndarray:
+    """The texts with a word that is (`w`), starts with (`w*`) or contains (`*w*`) w; `span`
+    is the id range of the first two kinds, whose positions are in `positions`."""
+    if span is None:
+        wanted = np.zeros(len(corpus.words), dtype=bool)
+        wanted[corpus.ids_containing(token.strip(b"*"))] = True
+        return np.unique(corpus.text_of[wanted[corpus.ids]])
+    order, starts = positions
+    return np.unique(corpus.text_of[order[starts[span[0]]:starts[span[1]]]])
 
 
 def score_paper(title: str, abstract: str, taxonomy: Taxonomy) -> dict[str, list[Hit]]:
@@ -477,17 +509,26 @@ def score_paper(title: str, abstract: str, taxonomy: Taxonomy) -> dict[str, list
 
 
 def tag_scores(title: str, abstract: str, taxonomy: Taxonomy) -> dict[str, int]:
-    """Each tag's total score, as the sum of its `score_paper` hits, without building the hits
-    (classify needs only the totals, for every paper)."""
+    """Each tag's total score, as the sum of its `score_paper` hits, without building the hits."""
+    return tag_scores_many([(title, abstract)], taxonomy)[0]
+
+
+def tag_scores_many(papers: list[tuple[str, str]], taxonomy: Taxonomy) -> list[dict[str, int]]:
+    """`tag_scores` of many (title, abstract) pairs at once, in a few array operations (classify
+    needs only the totals, for every paper). Tags with no hit are absent; tags.yml order."""
     matcher = taxonomy.matcher
-    tag_of = matcher.tag_of
-    in_title, in_abstract = matcher.counts(title, abstract)
-    scores: dict[str, int] = {}
-    for index in in_title:
-        scores[tag_of[index]] = scores.get(tag_of[index], 0) + TITLE_WEIGHT
-    for index, count in in_abstract.items():
-        scores[tag_of[index]] = scores.get(tag_of[index], 0) + min(count, ABSTRACT_CAP)
-    return scores
+    texts, rules, counts = matcher.count_corpus(tokenize(text for pair in papers for text in pair))
+    tag_number = {slug: n for n, slug in enumerate(t.slug for t in taxonomy.tags)}
+    tag_of_rule = np.array([tag_number[tag] for tag in matcher.tag_of] or [0], dtype=np.int64)
+    in_title = texts % 2 == 0  # texts: title, abstract, title, abstract...
+    points = np.where(in_title, TITLE_WEIGHT, np.minimum(counts, ABSTRACT_CAP))
+    totals = sparse.csr_matrix((points, (texts // 2, tag_of_rule[rules])),
+                               shape=(len(papers), len(tag_number)))
+    totals.sum_duplicates()
+    slugs = [t.slug for t in taxonomy.tags]
+    indptr, indices, data = totals.indptr.tolist(), totals.indices.tolist(), totals.data.tolist()
+    return [dict(zip([slugs[i] for i in indices[start:end]], data[start:end]))
+            for start, end in zip(indptr, indptr[1:])]
 
 
 def choose(hits: dict[str, list[Hit]], taxonomy: Taxonomy) -> tuple[tuple[str, ...], str]:

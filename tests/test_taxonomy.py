@@ -70,6 +70,38 @@ def test_title_hits_weigh_more_than_abstract_hits():
     assert choose(score_paper("Nothing here", "at all", taxonomy), taxonomy) == ((), "other")
 
 
+def test_phrases_count_as_str_count_does_even_when_they_overlap_themselves():
+    """Counts are non-overlapping, leftmost first: "deep deep" is found once in "deep deep deep"."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from generator.taxonomy import Rule, Tag, Taxonomy, Theme, tag_scores, tag_scores_many
+
+    themes = (Theme("a", "A", "", "material/magnify", 1), Theme("other", "Other", "", "material/magnify", 2))
+    needles = ["deep deep", "deep net deep", "deep*", "deep net*", "net", "net deep deep net", "ne*", "d"]
+    taxonomy = Taxonomy(themes, tuple(
+        Tag(f"t{i}", f"T{i}", "", "a", (Rule("phrase", text, needle=_needle(text)),), ())
+        for i, text in enumerate(needles)))
+    assert taxonomy.matcher.counts("Deep deep deep")[0][0] == 1
+    assert taxonomy.matcher.counts("deep-deep, deep DEEP!")[0][0] == 2
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.lists(st.sampled_from(["deep", "net", "deeper", "network", "d", " ", ",", "."]),
+                             max_size=14).map(" ".join), min_size=1, max_size=6))
+    def check(texts):
+        assert taxonomy.matcher.counts(*texts) == [_naive_counts(text, taxonomy) for text in texts]
+        pairs = list(zip(texts, texts[::-1]))
+        assert tag_scores_many(pairs, taxonomy) == [tag_scores(t, a, taxonomy) for t, a in pairs]
+
+    check()
+
+
+def _needle(text: str) -> str:
+    from generator.taxonomy import _needle as needle
+
+    return needle(text)
+
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -165,6 +197,9 @@ def test_indexed_matcher_counts_exactly_what_each_rule_counts_alone(seed_site):
     for paper in papers[:200]:
         for text in (paper.title, paper.abstract):
             assert taxonomy.matcher.counts(text)[0] == _naive_counts(text, taxonomy), paper.slug
+    # Scored all at once, as the site does: nothing leaks from one text into the next.
+    texts = [text for paper in papers for text in (paper.title, paper.abstract)]
+    assert taxonomy.matcher.counts(*texts) == [_naive_counts(text, taxonomy) for text in texts]
     vocabulary = sorted({w for tag in taxonomy.tags for r in tag.rules for w in re.findall(r"[A-Za-z0-9-]+", r.text)})
 
     @settings(max_examples=300, deadline=None)
