@@ -86,6 +86,18 @@ class Corpus:
         """Each text as `taxonomy.normalise` gives it, as bytes (only for needles of odd forms)."""
         return [b" " + b"  ".join(self.words_of(i)) + b" " for i in range(len(self.texts))]
 
+    def select(self, texts) -> "Corpus":
+        """The corpus of just these texts (indexes, in this order), sharing the vocabulary."""
+        texts = np.asarray(texts, dtype=np.int64)
+        lengths = np.diff(self.bounds)[texts]
+        bounds = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=bounds[1:])
+        # Position j of the selection is position j - bounds[t] of text t in this corpus.
+        at = np.arange(bounds[-1], dtype=np.int64) + np.repeat(self.bounds[texts] - bounds[:-1], lengths)
+        picked = texts.tolist()
+        return Corpus(tuple(self.texts[i] for i in picked), tuple(self.lowered[i] for i in picked),
+                      self.words, self.ids[at], bounds)
+
     def words_of(self, index: int) -> list[bytes]:
         """Text `index`'s words, as `text.ascii_words(text.lower())` gives them."""
         words = self.words

@@ -15,13 +15,11 @@ product about 5x cheaper (see bench/RESULTS.md).
 
 from __future__ import annotations
 
-from collections import Counter
-
 import numpy as np
 from scipy import sparse
 
+from .corpus import Corpus, tokenize
 from .model import Paper
-from .text import ascii_words
 
 TOP_K = 5
 BLOCK = 2048
@@ -47,32 +45,29 @@ experimental outperforms including across furthermore specifically moreover
 """.split())
 
 
-def _tfidf(texts: list[str], keep: int = KEEP_TERMS) -> sparse.csr_matrix:
-    """Rows: L2-normalised sublinear-tf x smoothed-idf vectors, each cut to its `keep` best words."""
-    words: list[bytes] = []  # every paper's distinct words, paper after paper
-    tfs: list[int] = []
-    indptr = [0]
-    for text in texts:  # only C-level loops per word: this runs over millions of words at 10k
-        counts = Counter(ascii_words(text.lower()))  # other characters (accents too) separate words
-        words.extend(counts)
-        tfs.extend(counts.values())
-        indptr.append(len(words))
-    vocab = {word: i for i, word in enumerate(dict.fromkeys(words))}
-    ids = list(map(vocab.__getitem__, words))
-    n = len(texts)
-    cols = np.array(ids, dtype=np.int32)
-    df = np.bincount(cols, minlength=len(vocab))
+def _tfidf(corpus: Corpus, keep: int = KEEP_TERMS) -> sparse.csr_matrix:
+    """Rows: L2-normalised sublinear-tf x smoothed-idf vectors, each cut to its `keep` best words.
+
+    `corpus` holds each paper's title and abstract, in turn; the title counts double."""
+    n = len(corpus.texts) // 2
+    both = sparse.csr_matrix((np.tile(np.array([2, 1], dtype=np.int32), n),
+                              (np.repeat(np.arange(n), 2), np.arange(2 * n))), shape=(n, 2 * n))
+    tf = sparse.csr_matrix(both @ corpus.counts)
+    tf.sort_indices()
+    cols, bounds = tf.indices, tf.indptr
+    df = np.bincount(cols, minlength=len(corpus.words))
     idf = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
     if n >= 10:
         idf[df > MAX_DF * n] = 0.0
-    idf[[i for word, i in vocab.items() if len(word) < 2 or word in STOP_WORDS]] = 0.0
-    data = (1 + np.log(np.array(tfs, dtype=np.float32))) * idf[cols]
-    bounds = np.array(indptr, dtype=np.int64)
-    for row in np.flatnonzero(np.diff(bounds) > keep):  # weakest words out, strongest kept
-        start, end = bounds[row], bounds[row + 1]
-        weak = np.argpartition(data[start:end], end - start - keep)[:end - start - keep]
-        data[start + weak] = 0.0
-    matrix = sparse.csr_matrix((data, cols, bounds), shape=(n, len(vocab)))
+    idf[[i for i, word in enumerate(corpus.words) if len(word) < 2 or word in STOP_WORDS]] = 0.0
+    data = (1 + np.log(tf.data.astype(np.float32))) * idf[cols]
+    # Each row keeps its `keep` strongest words; on equal weights, the first in sorted order.
+    rows = np.repeat(np.arange(n), np.diff(bounds))
+    order = np.lexsort((cols, -data, rows))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order)) - bounds[rows[order]]
+    data[rank >= keep] = 0.0
+    matrix = sparse.csr_matrix((data, cols, bounds), shape=(n, len(corpus.words)))
     matrix.eliminate_zeros()
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
@@ -82,15 +77,16 @@ def _tfidf(texts: list[str], keep: int = KEEP_TERMS) -> sparse.csr_matrix:
 _LAST: dict[str, object] = {}  # the last result, by its inputs (serve rebuilds)
 
 
-def related_papers(papers: list[Paper], k: int = TOP_K) -> dict[str, tuple[str, ...]]:
+def related_papers(papers: list[Paper], k: int = TOP_K, corpus: Corpus | None = None) -> dict[str, tuple[str, ...]]:
     """slug -> the k most similar other papers' slugs, most similar first (ties by slug).
 
-    The last result is kept: a `serve` rebuild after a tags.yml or curation edit that leaves
-    titles and abstracts alone gets it back without redoing the TF-IDF.
+    `corpus`, if given, is `tokenize` of each paper's title and abstract, in turn (the tag scoring
+    needs it too). The last result is kept: a `serve` rebuild after a tags.yml or curation edit
+    that leaves titles and abstracts alone gets it back without redoing the TF-IDF.
     """
     key = _key(papers, k)
     if _LAST.get("key") != key:
-        _LAST.update(key=key, result=_related(list(papers), k))
+        _LAST.update(key=key, result=_related(list(papers), k, corpus))
     return dict(_LAST["result"])  # type: ignore[call-overload]
 
 
@@ -105,10 +101,10 @@ def _key(papers: list[Paper], k: int) -> tuple:
     return (k, [(p.slug, p.title, p.abstract) for p in papers])
 
 
-def _related(papers: list[Paper], k: int) -> dict[str, tuple[str, ...]]:
+def _related(papers: list[Paper], k: int, corpus: Corpus | None) -> dict[str, tuple[str, ...]]:
     if len(papers) < 2:
         return {p.slug: () for p in papers}
-    matrix = _tfidf([f"{p.title}. {p.title}. {p.abstract}" for p in papers])  # title counts double
+    matrix = _tfidf(corpus or tokenize(text for p in papers for text in (p.title, p.abstract)))
     slugs = [p.slug for p in papers]
     k = min(k, len(papers) - 1)
     out: dict[str, tuple[str, ...]] = {}

@@ -14,8 +14,11 @@ import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
+
 from . import library as L
 from . import workers
+from .corpus import Corpus, tokenize
 from .curation import Curation, apply_edits, load_curation
 from .dedup import merge_entries
 from .errors import Problem, raise_if_errors
@@ -23,7 +26,7 @@ from .export import papers_bib, papers_json
 from .library import Library
 from .manifest import Source, load_manifest
 from .model import Entry, Paper
-from .related import related_papers, remember as remember_related
+from .related import TOP_K, related_papers, remember as remember_related
 from .render.lists import (render_all_papers, render_home, render_path, render_paths_index,
                            render_tags_index, render_theme, render_themes_index, render_with_code, sort_key)
 from .render.feeds import atom_feed
@@ -86,13 +89,11 @@ SEARCH_FULL_ABSTRACTS = 2000
 SEARCH_ABSTRACT_CHARS = 280
 
 # On lists of PARALLEL_MIN papers or more, a second process (workers.py) works out related
-# papers and the tag scores of the last CHILD_SCORE_SHARE of the papers while this one scores
-# the rest; then it renders the index pages, feeds and exports and the last CHILD_PAGE_SHARE of
-# the paper pages while this one renders the rest. The shares balance the two on the 10,000
-# papers benchmark (related papers take about as long as scoring 80 % of the papers).
+# papers while this one scores tags and classifies the papers; then it renders the index pages,
+# feeds and exports and the last CHILD_PAGE_SHARE of the paper pages while this one renders the
+# rest. The share balances the two on the 10,000 papers benchmark.
 # (Without a second process, `parallel` is False and all of it happens here, in the same order.)
 PARALLEL_MIN = 1500
-CHILD_SCORE_SHARE = 0.15
 CHILD_PAGE_SHARE = 0.3
 
 TAGS_FILE = "tags.yml"
@@ -159,20 +160,21 @@ def _known_scores(taxonomy: Taxonomy) -> dict:
     return _SCORES["scores"]  # type: ignore[return-value]
 
 
-def tag_scores_of(papers: list[Paper], taxonomy: Taxonomy) -> list[dict[str, int]]:
-    """Each paper's tag scores (what score_paper's hits add up to), from the cache when known."""
+def tag_scores_of(papers: list[Paper], taxonomy: Taxonomy, corpus: Corpus | None = None) -> list[dict[str, int]]:
+    """Each paper's tag scores (what score_paper's hits add up to), from the cache when known.
+
+    `corpus`, if given, is `tokenize` of each paper's title and abstract, in turn."""
     known = _known_scores(taxonomy)
     keys = [(paper.title, paper.abstract) for paper in papers]
-    unknown = list(dict.fromkeys(key for key in keys if key not in known))
-    known.update(zip(unknown, tag_scores_many(unknown, taxonomy)))
+    first = {}  # unknown key -> the first paper that has it
+    for number, key in enumerate(keys):
+        if key not in known:
+            first.setdefault(key, number)
+    if first:
+        rows = np.array(list(first.values()), dtype=np.int64)
+        part = corpus.select(np.stack([2 * rows, 2 * rows + 1], axis=1).ravel()) if corpus else None
+        known.update(zip(first, tag_scores_many(list(first), taxonomy, part)))
     return [known[key] for key in keys]
-
-
-def _remember_scores(papers: list[Paper], scores: list[dict[str, int]], taxonomy: Taxonomy) -> None:
-    """Keep tag scores worked out in a worker process, as if `tag_scores_of` had found them."""
-    known = _known_scores(taxonomy)
-    for paper, paper_scores in zip(papers, scores, strict=True):
-        known[(paper.title, paper.abstract)] = paper_scores
 
 
 def classify(papers: list[Paper], taxonomy: Taxonomy, curation: Curation) -> list[Paper]:
@@ -224,17 +226,18 @@ def build_site(root: Path, strict: bool = False, site_name: str = "papershelf",
     papers, sources, taxonomy, curation, problems = load_inputs(root, strict=strict)
     parallel = len(papers) >= PARALLEL_MIN and workers.available()
     # Which papers show, and in what order, does not depend on their tags: a second process
-    # works out related papers and scores the last CHILD_SCORE_SHARE of the papers while this
-    # one scores the others.
+    # works out related papers while this one scores the tags. Both need the papers' words.
+    corpus = tokenize(text for paper in papers for text in (paper.title, paper.abstract))
     hidden = {slug for slug, edit in curation.edits.items() if edit.hidden}
-    shown = sorted((p for p in papers if p.slug not in hidden), key=sort_key)
-    cut = len(papers) - int(len(papers) * CHILD_SCORE_SHARE) if parallel else len(papers)
-    with workers.start(_related_and_scores, shown, papers[cut:], taxonomy, fork=parallel) as later:
-        tag_scores_of(papers[:cut], taxonomy)
-        related, scores = later.result()
+    order = sorted((p for p in range(len(papers)) if papers[p].slug not in hidden), key=lambda p: sort_key(papers[p]))
+    shown = [papers[p] for p in order]
+    rows = np.array(order, dtype=np.int64)
+    shown_corpus = corpus.select(np.stack([2 * rows, 2 * rows + 1], axis=1).ravel())
+    with workers.start(related_papers, shown, TOP_K, shown_corpus, fork=parallel) as later:
+        tag_scores_of(papers, taxonomy, corpus)
+        papers = classify(papers, taxonomy, curation)  # every score is known by now
+        related = later.result()
     remember_related(shown, related)
-    _remember_scores(papers[cut:], scores, taxonomy)
-    papers = classify(papers, taxonomy, curation)  # every score is known by now
     visible = sorted((p for p in papers if not p.hidden), key=sort_key)
     lib = Library(tuple(visible), taxonomy, tuple(sources), curation.paths, site_name=site_name)
     lib = dataclasses.replace(lib, related=related)
@@ -255,10 +258,6 @@ def build_site(root: Path, strict: bool = False, site_name: str = "papershelf",
         pages[src], search[src] = page, search_html
     pages.update(others)
     return Site(pages, lib, papers, curation, problems, search)
-
-
-def _related_and_scores(shown: list[Paper], papers: list[Paper], taxonomy: Taxonomy):
-    return related_papers(shown), tag_scores_of(papers, taxonomy)
 
 
 def _render_papers(papers, lib: Library, index_chars: int | None) -> list[tuple[str, str]]:

@@ -513,11 +513,14 @@ def tag_scores(title: str, abstract: str, taxonomy: Taxonomy) -> dict[str, int]:
     return tag_scores_many([(title, abstract)], taxonomy)[0]
 
 
-def tag_scores_many(papers: list[tuple[str, str]], taxonomy: Taxonomy) -> list[dict[str, int]]:
+def tag_scores_many(papers: list[tuple[str, str]], taxonomy: Taxonomy,
+                    corpus: Corpus | None = None) -> list[dict[str, int]]:
     """`tag_scores` of many (title, abstract) pairs at once, in a few array operations (classify
-    needs only the totals, for every paper). Tags with no hit are absent; tags.yml order."""
+    needs only the totals, for every paper). Tags with no hit are absent; tags.yml order.
+    `corpus`, if given, is `tokenize` of the pairs' texts, in order."""
     matcher = taxonomy.matcher
-    texts, rules, counts = matcher.count_corpus(tokenize(text for pair in papers for text in pair))
+    corpus = corpus or tokenize(text for pair in papers for text in pair)
+    texts, rules, counts = matcher.count_corpus(corpus)
     tag_number = {slug: n for n, slug in enumerate(t.slug for t in taxonomy.tags)}
     tag_of_rule = np.array([tag_number[tag] for tag in matcher.tag_of] or [0], dtype=np.int64)
     in_title = texts % 2 == 0  # texts: title, abstract, title, abstract...
