@@ -33,6 +33,9 @@ class Library:
                 by_tag.setdefault(tag, []).append(paper)
         object.__setattr__(self, "_by_theme", by_theme)
         object.__setattr__(self, "_by_tag", by_tag)
+        # Fragments of HTML the renderers build once and reuse (a paper's link appears on the
+        # pages of the papers it is related to): key -> text, filled as pages are rendered.
+        object.__setattr__(self, "fragments", {})
 
     def paper(self, slug: str) -> Paper | None:
         return self.by_slug.get(slug)  # type: ignore[attr-defined]

@@ -288,3 +288,16 @@ def test_ascii_slug_shortcut_is_exactly_python_slugify(title):
 
     assert _full_slug(title) == slugify(title)
     assert base_slug(title) == (slugify(title, max_length=MAX_SLUG, word_boundary=True, save_order=True) or "paper")
+
+
+# ----------------------------------------------------------------------------- search links
+
+@SETTINGS
+@given(title=_META_TEXT | st.text(alphabet=" :,.-_~+%&?=/é", max_size=40))
+def test_search_link_quoting_is_exactly_urllib_quote_plus(title):
+    """markup.quote_plus encodes runs of characters at a time; the result must not change."""
+    from urllib.parse import quote_plus
+
+    from generator.render.markup import quote_plus as fast
+
+    assert fast(title) == quote_plus(title)

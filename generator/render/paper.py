@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote_plus, urlsplit
+from urllib.parse import urlsplit
 
 from ..library import HOME, Library, paper_src, path_src, theme_src
 from ..model import Paper
 from .bibtex import bibtex_entry
 from .lists import tag_url
-from .markup import esc, front_matter, href, safe_url
+from .markup import esc, front_matter, href, quote_plus, safe_url
 from .note import render_note
 
 DESCRIPTION_CHARS = 200
@@ -17,6 +17,7 @@ _KIND_LABELS = {
     "project": "Project page", "model": "Model", "dataset": "Dataset", "space": "Demo (Space)",
     "huggingface": "Hugging Face", "other": "Link",
 }
+_LINK_KINDS = ("project", "model", "dataset", "space", "huggingface", "other")  # front-matter order
 STATUS_LABELS = {"to-read": "To read", "reading": "Reading", "read": "Read", "must-read": "Must read"}
 
 
@@ -30,15 +31,17 @@ def description(paper: Paper) -> str:
 
 def paper_meta(paper: Paper, lib: Library) -> dict:
     """Front-matter: HTML-escaped where Material prints it raw (title, description, tags)."""
+    by_kind: dict[str, list[str]] = {}
+    for link in paper.links:
+        by_kind.setdefault(link.kind, []).append(link.url)
     meta: dict = {
         "title": esc(paper.title or "Untitled paper"),
         "description": esc(description(paper)),
         "date": paper.date,
         "authors": paper.authors_count,
         "upvotes": paper.upvotes,
-        "code": list(paper.code),
-        "links": {kind: list(paper.links_of(kind)) for kind in
-                  ("project", "model", "dataset", "space", "huggingface", "other") if paper.links_of(kind)},
+        "code": by_kind.get("code", []),
+        "links": {kind: by_kind[kind] for kind in _LINK_KINDS if kind in by_kind},
         "lists": list(paper.lists),
         "theme": paper.theme,
         "tags": [esc(lib.taxonomy.tag(t).label) for t in paper.tags if lib.taxonomy.tag(t)],
@@ -94,12 +97,19 @@ def header(paper: Paper, lib: Library, src: str) -> str:
     if paper.status:
         facts.append(f'<span class="ps-status ps-status--{esc(paper.status)}">{esc(STATUS_LABELS[paper.status])}</span>')
     parts = [f'<p class="ps-facts">{" · ".join(facts)}</p>'] if facts else []
-    tags = [lib.taxonomy.tag(t) for t in paper.tags]
-    if tags:
-        chips = ", ".join(
-            f'<a class="ps-tag" href="{tag_url(src, t)}">{esc(t.label)}</a>'
-            for t in tags if t)
-        parts.append(f'<p class="ps-tags">Tags: {chips}</p>')
+    if paper.tags:
+        fragments = lib.fragments  # type: ignore[attr-defined]
+        chips = []
+        for slug in paper.tags:  # the same on every paper page (same depth): built once per tag
+            chip = fragments.get(("chip", slug))
+            if chip is None:
+                tag = lib.taxonomy.tag(slug)
+                chip = fragments[("chip", slug)] = \
+                    f'<a class="ps-tag" href="{tag_url(src, tag)}">{esc(tag.label)}</a>' if tag else ""
+            if chip:
+                chips.append(chip)
+        if chips:
+            parts.append(f'<p class="ps-tags">Tags: {", ".join(chips)}</p>')
     if paper.note:
         parts.append(f'<div class="admonition note ps-note"><p class="admonition-title">Curator\'s note</p>'
                      f'{render_note(paper.note)}</div>')
@@ -127,15 +137,27 @@ def path_position(paper: Paper, lib: Library, src: str) -> str:
     return "\n".join(parts)
 
 
+def related_item(slug: str, lib: Library, src: str) -> str:
+    """A related paper's entry in the list on the page at `src` ('' if it is not shown)."""
+    other = lib.paper(slug)
+    if other is None:
+        return ""
+    theme = lib.theme_of(other)
+    theme_html = f' <span class="ps-related-theme">({esc(theme.title)})</span>' if theme else ""
+    return f'<li><a href="{href(src, paper_src(slug))}">{esc(other.title)}</a>{theme_html}</li>'
+
+
 def related_list(paper: Paper, lib: Library, src: str) -> str:
+    # Every paper page is at the same depth (papers/<slug>/), so an entry is the same on each:
+    # built once per paper, not once per page that lists it.
+    fragments = lib.fragments  # type: ignore[attr-defined]
     items = []
     for slug in lib.related.get(paper.slug, ()):
-        other = lib.paper(slug)
-        if other is None:
-            continue
-        theme = lib.theme_of(other)
-        theme_html = f' <span class="ps-related-theme">({esc(theme.title)})</span>' if theme else ""
-        items.append(f'<li><a href="{href(src, paper_src(slug))}">{esc(other.title)}</a>{theme_html}</li>')
+        item = fragments.get(("related", slug))
+        if item is None:
+            item = fragments[("related", slug)] = related_item(slug, lib, src)
+        if item:
+            items.append(item)
     if not items:
         return ""
     return ('<h2 id="related" data-search-exclude>Related papers</h2>\n<ul class="ps-related" data-search-exclude>'
