@@ -10,7 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import dataclasses
+import gc
 import hashlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -218,12 +220,32 @@ def _quiet(items, label: str):
     return items
 
 
+@contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector walks every live object on each full collection: at
+    10,000 papers that is millions of objects, several times per build (about 0.3 s). The
+    pipeline makes no reference cycles worth collecting before it ends, so it is paused, and
+    left as it was after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def build_site(root: Path, strict: bool = False, site_name: str = "papershelf",
                site_url: str = "http://127.0.0.1:8000/", progress=_quiet) -> Site:
     """Run the whole pipeline and render every page; raises PapershelfError on user mistakes.
 
     `progress(items, label)` may wrap the long loops (the CLI shows a bar on a terminal).
     """
+    with _collector_paused():
+        return _build_site(root, strict, site_name, site_url, progress)
+
+
+def _build_site(root: Path, strict: bool, site_name: str, site_url: str, progress) -> Site:
     papers, sources, taxonomy, curation, problems = load_inputs(root, strict=strict)
     parallel = len(papers) >= PARALLEL_MIN and workers.available()
     # Which papers show, and in what order, does not depend on their tags: a second process

@@ -269,3 +269,30 @@ def test_compiled_templates_are_cached_on_disk_and_a_damaged_cache_is_harmless(t
                                                 shallow=False)
     assert mismatch == [] and errors == []
     assert all(path.read_bytes().startswith(b"j2") for path in cached)  # compiled again, rewritten
+
+
+def test_the_garbage_collector_is_paused_while_generating_and_restored_after(project, monkeypatch):
+    """A full collection walks every live object (seconds per build at 10,000 papers): paused, then
+    left as it was, also when the inputs are broken."""
+    import gc
+
+    from generator import site as site_mod
+    from generator.errors import PapershelfError
+
+    seen = []
+    real_classify = site_mod.classify
+    monkeypatch.setattr(site_mod, "classify", lambda *a: seen.append(gc.isenabled()) or real_classify(*a))
+    assert gc.isenabled()
+    site_mod.build_site(project)
+    assert seen == [False] and gc.isenabled()
+    (project / "tags.yml").write_text("themes: [\n", encoding="utf-8")
+    with pytest.raises(PapershelfError):
+        site_mod.build_site(project)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with pytest.raises(PapershelfError):
+            site_mod.build_site(project)
+        assert not gc.isenabled()  # a caller that had it off keeps it off
+    finally:
+        gc.enable()
