@@ -76,6 +76,8 @@ class Corpus:
 
     def ids_containing(self, part: bytes) -> np.ndarray:
         """The ids of the words that contain `part` (one scan of the whole vocabulary)."""
+        if not part.isalnum():  # words are letters and digits: nothing else is inside one
+            return np.zeros(0, dtype=np.int64)
         joined = b"\n".join(self.words)
         ends = np.cumsum(np.fromiter(map(len, self.words), dtype=np.int64, count=len(self.words)) + 1)
         found = np.fromiter((m.start() for m in re.finditer(re.escape(part), joined)), dtype=np.int64)
@@ -89,6 +91,8 @@ class Corpus:
     def select(self, texts) -> "Corpus":
         """The corpus of just these texts (indexes, in this order), sharing the vocabulary."""
         texts = np.asarray(texts, dtype=np.int64)
+        if texts.size and (texts.min() < 0 or texts.max() >= len(self.texts)):
+            raise IndexError("Corpus.select: text index out of range")
         lengths = np.diff(self.bounds)[texts]
         bounds = np.zeros(len(texts) + 1, dtype=np.int64)
         np.cumsum(lengths, out=bounds[1:])

@@ -301,3 +301,22 @@ def test_search_link_quoting_is_exactly_urllib_quote_plus(title):
     from generator.render.markup import quote_plus as fast
 
     assert fast(title) == quote_plus(title)
+
+
+# ----------------------------------------------------------------------------- words
+
+@SETTINGS
+@given(texts=st.lists(st.text(max_size=40) | st.sampled_from(["", "  ", "İstanbul ﬁne", "\x00a", "K-means"]),
+                      max_size=6))
+def test_bulk_tokenising_gives_each_text_its_own_words(texts):
+    """corpus.tokenize splits all texts in a few calls; each must get what ascii_words gives it alone."""
+    from generator.corpus import tokenize
+    from generator.text import ascii_words
+
+    corpus = tokenize(texts)
+    assert [corpus.words_of(i) for i in range(len(texts))] == [ascii_words(t.lower()) for t in texts]
+    picked = corpus.select(list(range(len(texts)))[::-1] * 2)
+    assert [picked.words_of(i) for i in range(len(picked.texts))] == \
+        [corpus.words_of(i) for i in list(range(len(texts)))[::-1] * 2]
+    with pytest.raises(IndexError):
+        corpus.select([len(texts)])

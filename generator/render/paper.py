@@ -98,13 +98,13 @@ def header(paper: Paper, lib: Library, src: str) -> str:
         facts.append(f'<span class="ps-status ps-status--{esc(paper.status)}">{esc(STATUS_LABELS[paper.status])}</span>')
     parts = [f'<p class="ps-facts">{" · ".join(facts)}</p>'] if facts else []
     if paper.tags:
-        fragments = lib.fragments  # type: ignore[attr-defined]
+        fragments, root = lib.fragments, href(src, HOME)  # type: ignore[attr-defined]
         chips = []
-        for slug in paper.tags:  # the same on every paper page (same depth): built once per tag
-            chip = fragments.get(("chip", slug))
+        for slug in paper.tags:  # the same on every page at this depth: built once per tag
+            chip = fragments.get(("chip", slug, root))
             if chip is None:
                 tag = lib.taxonomy.tag(slug)
-                chip = fragments[("chip", slug)] = \
+                chip = fragments[("chip", slug, root)] = \
                     f'<a class="ps-tag" href="{tag_url(src, tag)}">{esc(tag.label)}</a>' if tag else ""
             if chip:
                 chips.append(chip)
@@ -149,13 +149,14 @@ def related_item(slug: str, lib: Library, src: str) -> str:
 
 def related_list(paper: Paper, lib: Library, src: str) -> str:
     # Every paper page is at the same depth (papers/<slug>/), so an entry is the same on each:
-    # built once per paper, not once per page that lists it.
-    fragments = lib.fragments  # type: ignore[attr-defined]
+    # built once per paper (and depth), not once per page that lists it.
+    fragments, root = lib.fragments, href(src, HOME)  # type: ignore[attr-defined]
     items = []
     for slug in lib.related.get(paper.slug, ()):
-        item = fragments.get(("related", slug))
+        key = ("related", slug, root)
+        item = fragments.get(key)
         if item is None:
-            item = fragments[("related", slug)] = related_item(slug, lib, src)
+            item = fragments[key] = related_item(slug, lib, src)
         if item:
             items.append(item)
     if not items:
