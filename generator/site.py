@@ -10,9 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dataclasses
-import gc
 import hashlib
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -37,6 +35,7 @@ from .render.paper import render_paper
 from .render.stats import render_stats
 from .sources import reader_for
 from .taxonomy import Taxonomy, load_taxonomy, rank, tag_scores_many
+from .tuning import build_settings
 
 
 # Parsed captures by (path, capture date, reader, SHA-256 of the bytes). The package stays
@@ -220,28 +219,13 @@ def _quiet(items, label: str):
     return items
 
 
-@contextmanager
-def _collector_paused():
-    """Python's cyclic garbage collector walks every live object on each full collection: at
-    10,000 papers that is millions of objects, several times per build (about 0.3 s). The
-    pipeline makes no reference cycles worth collecting before it ends, so it is paused, and
-    left as it was after."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def build_site(root: Path, strict: bool = False, site_name: str = "papershelf",
                site_url: str = "http://127.0.0.1:8000/", progress=_quiet) -> Site:
     """Run the whole pipeline and render every page; raises PapershelfError on user mistakes.
 
     `progress(items, label)` may wrap the long loops (the CLI shows a bar on a terminal).
     """
-    with _collector_paused():
+    with build_settings():
         return _build_site(root, strict, site_name, site_url, progress)
 
 

@@ -271,24 +271,30 @@ def test_compiled_templates_are_cached_on_disk_and_a_damaged_cache_is_harmless(t
     assert all(path.read_bytes().startswith(b"j2") for path in cached)  # compiled again, rewritten
 
 
-def test_the_garbage_collector_is_paused_while_generating_and_restored_after(project, monkeypatch):
-    """A full collection walks every live object (seconds per build at 10,000 papers): paused, then
-    left as it was, also when the inputs are broken."""
+def test_build_settings_pause_the_collector_keep_freed_memory_and_are_restored(project, monkeypatch):
+    """A full collection walks every live object, and glibc returns freed memory only to fault it
+    back in (seconds per build at 10,000 papers): both paused while generating, then restored,
+    also when the inputs are broken; without glibc's mallopt the build runs all the same."""
     import gc
 
     from generator import site as site_mod
+    from generator import tuning
     from generator.errors import PapershelfError
 
-    seen = []
+    calls, seen = [], []
+    monkeypatch.setattr(tuning, "_MALLOPT", lambda option, value: calls.append((option, value)) or 1)
     real_classify = site_mod.classify
-    monkeypatch.setattr(site_mod, "classify", lambda *a: seen.append(gc.isenabled()) or real_classify(*a))
+    monkeypatch.setattr(site_mod, "classify", lambda *a: seen.append((gc.isenabled(), len(calls))) or real_classify(*a))
     assert gc.isenabled()
     site_mod.build_site(project)
-    assert seen == [False] and gc.isenabled()
+    assert seen == [(False, 2)] and gc.isenabled()
+    assert calls[:2] == [(tuning._M_TRIM_THRESHOLD, tuning._KEEP), (tuning._M_MMAP_THRESHOLD, tuning._KEEP)]
+    assert sorted(calls[2:]) == sorted([(tuning._M_MMAP_THRESHOLD, 128 * 1024), (tuning._M_TRIM_THRESHOLD, 128 * 1024)])
     (project / "tags.yml").write_text("themes: [\n", encoding="utf-8")
     with pytest.raises(PapershelfError):
         site_mod.build_site(project)
-    assert gc.isenabled()
+    assert gc.isenabled() and len(calls) == 8  # restored after the failure too
+    monkeypatch.setattr(tuning, "_MALLOPT", None)
     gc.disable()
     try:
         with pytest.raises(PapershelfError):
@@ -296,3 +302,6 @@ def test_the_garbage_collector_is_paused_while_generating_and_restored_after(pro
         assert not gc.isenabled()  # a caller that had it off keeps it off
     finally:
         gc.enable()
+    import ctypes.util
+    if ctypes.util.find_library("c"):
+        assert tuning._mallopt() is not None  # found on this (glibc) machine

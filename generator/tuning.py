@@ -1,0 +1,61 @@
+"""Process settings for the length of one build: what Python and the C allocator would otherwise
+spend on housekeeping that a build of 10,000 papers does not need.
+
+Both are restored afterwards (also when the build fails), so `mkdocs serve`, which keeps the
+package loaded between rebuilds, runs as usual in between.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import gc
+import sys
+from contextlib import contextmanager
+
+# glibc's mallopt(3) parameters, and their documented defaults.
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+_DEFAULT_THRESHOLD = 128 * 1024
+_KEEP = 1 << 30  # 1 GiB: "never", for a build
+
+
+def _mallopt():
+    """glibc's mallopt, or None (another C library, or none found)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc.mallopt
+    except (OSError, AttributeError):
+        return None
+
+
+_MALLOPT = _mallopt()
+
+
+@contextmanager
+def build_settings():
+    """Pause the cyclic garbage collector and keep freed memory in the process while building.
+
+    * The garbage collector walks every live object on each full collection: millions at
+      10,000 papers, several times per build (about 0.3 s). The pipeline makes no reference
+      cycles worth collecting before it ends. A caller that had it off keeps it off.
+    * glibc gives freed memory back to the system (heap tops over 128 KiB, and every block over
+      128 KiB, such as numpy's arrays, is its own mapping), and the next allocation faults it back
+      in, page by page. A 10,000 papers build faulted 135,000 pages, 0.9 s of system time on this
+      virtual machine; keeping freed memory for reuse halves that, and peak memory is unchanged.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    if _MALLOPT is not None:
+        _MALLOPT(_M_TRIM_THRESHOLD, _KEEP)
+        _MALLOPT(_M_MMAP_THRESHOLD, _KEEP)
+    try:
+        yield
+    finally:
+        if _MALLOPT is not None:
+            _MALLOPT(_M_MMAP_THRESHOLD, _DEFAULT_THRESHOLD)
+            _MALLOPT(_M_TRIM_THRESHOLD, _DEFAULT_THRESHOLD)
+        if enabled:
+            gc.enable()
