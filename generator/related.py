@@ -91,11 +91,6 @@ def related_papers(papers: list[Paper], k: int = TOP_K, corpus: Corpus | None = 
     return dict(_LAST["result"])  # type: ignore[call-overload]
 
 
-def remember(papers: list[Paper], result: dict[str, tuple[str, ...]], k: int = TOP_K) -> None:
-    """Keep `related_papers(papers, k)` worked out elsewhere (a worker process) as the last result."""
-    _LAST.update(key=_key(papers, k), result=dict(result))
-
-
 def _key(papers: list[Paper], k: int) -> tuple:
     # References, not copies; comparing it with the last key is quick when the papers come
     # from the same parsed captures (site._READ_CACHE), as they do in `serve`.

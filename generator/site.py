@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dataclasses
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -26,7 +27,7 @@ from .export import papers_bib, papers_json
 from .library import Library
 from .manifest import Source, load_manifest
 from .model import Entry, Paper
-from .related import TOP_K, related_papers, remember as remember_related
+from .related import TOP_K, related_papers
 from .render.lists import (render_all_papers, render_home, render_path, render_paths_index,
                            render_tags_index, render_theme, render_themes_index, render_with_code, sort_key)
 from .render.feeds import atom_feed
@@ -89,14 +90,12 @@ def read_papers(seeds: Path, strict: bool = False) -> tuple[list[Paper], list[So
 SEARCH_FULL_ABSTRACTS = 2000
 SEARCH_ABSTRACT_CHARS = 280
 
-# On lists of PARALLEL_MIN papers or more, a second process (workers.py) works out related
-# papers while this one scores tags and classifies the papers; then it renders the index pages,
-# feeds and exports and the last CHILD_PAGE_SHARE of the paper pages while this one renders the
-# rest. The share balances the two on the 10,000 papers benchmark (the index pages take about
-# as long as 70 % of the paper pages, and the pages the second process sends back cost time too).
+# On lists of PARALLEL_MIN papers or more, a second process (workers.py) renders the last
+# CHILD_PAGE_SHARE of the paper pages while this one renders the rest. The share balances the two
+# on the 10,000 papers benchmark: the pages it sends back cost it time to send.
 # (Without a second process, `parallel` is False and all of it happens here, in the same order.)
 PARALLEL_MIN = 1500
-CHILD_PAGE_SHARE = 0.1
+CHILD_PAGE_SHARE = 0.45
 
 TAGS_FILE = "tags.yml"
 CURATION_FILE = "curation.yml"
@@ -232,31 +231,34 @@ def build_site(root: Path, strict: bool = False, site_name: str = "papershelf",
 def _build_site(root: Path, strict: bool, site_name: str, site_url: str, progress) -> Site:
     papers, sources, taxonomy, curation, problems = load_inputs(root, strict=strict)
     parallel = len(papers) >= PARALLEL_MIN and workers.available()
-    # Which papers show, and in what order, does not depend on their tags: a second process
-    # works out related papers while this one scores the tags. Both need the papers' words.
+    # Which papers show, and in what order, does not depend on their tags: a thread works out
+    # related papers while this one scores the tags, classifies the papers and renders the index
+    # pages, feeds and exports (none of which show related papers). numpy and scipy let go of the
+    # interpreter lock for most of the TF-IDF, so the two overlap, with no second process to
+    # fork and nothing to send back. Both need the papers' words.
     corpus = tokenize(text for paper in papers for text in (paper.title, paper.abstract))
     hidden = {slug for slug, edit in curation.edits.items() if edit.hidden}
     order = sorted((p for p in range(len(papers)) if papers[p].slug not in hidden), key=lambda p: sort_key(papers[p]))
     shown = [papers[p] for p in order]
     rows = np.array(order, dtype=np.int64)
     shown_corpus = corpus.select(np.stack([2 * rows, 2 * rows + 1], axis=1).ravel())
-    with workers.start(related_papers, shown, TOP_K, shown_corpus, fork=parallel) as later:
-        tag_scores_of(papers, taxonomy, corpus)
-        papers = classify(papers, taxonomy, curation)  # every score is known by now
-        related = later.result()
-    remember_related(shown, related)
-    visible = sorted((p for p in papers if not p.hidden), key=sort_key)
-    lib = Library(tuple(visible), taxonomy, tuple(sources), curation.paths, site_name=site_name)
-    lib = dataclasses.replace(lib, related=related)
     icons = icon_svgs(taxonomy)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # waits for the thread on the way out
+        later = pool.submit(related_papers, shown, TOP_K, shown_corpus)
+        tag_scores_of(papers, taxonomy, corpus)
+        papers = classify(papers, taxonomy, curation)
+        visible = sorted((p for p in papers if not p.hidden), key=sort_key)
+        lib = Library(tuple(visible), taxonomy, tuple(sources), curation.paths, site_name=site_name)
+        others = _render_indexes(lib, icons, site_name, site_url)  # they show no related papers
+        related = later.result()
+    lib = dataclasses.replace(lib, related=related)
     index_chars = None if len(visible) <= SEARCH_FULL_ABSTRACTS else SEARCH_ABSTRACT_CHARS
-    # Then the second process renders the index pages, feeds and exports and the last
-    # CHILD_PAGE_SHARE of the paper pages, while this one renders the others.
+    # Then the second process renders the last CHILD_PAGE_SHARE of the paper pages, while this
+    # one renders the others.
     cut = len(visible) - int(len(visible) * CHILD_PAGE_SHARE) if parallel else len(visible)
-    with workers.start(_render_rest, visible[cut:], lib, index_chars, icons, site_name, site_url,
-                       fork=parallel) as later:
+    with workers.start(_render_papers, visible[cut:], lib, index_chars, fork=parallel) as later:
         rendered = _render_papers(progress(visible[:cut], "Rendering papers"), lib, index_chars)
-        rest, others = later.result()
+        rest = later.result()
     rendered += rest
     pages: dict[str, str] = {}
     search: dict[str, str] = {}
@@ -269,11 +271,6 @@ def _build_site(root: Path, strict: bool, site_name: str, site_url: str, progres
 
 def _render_papers(papers, lib: Library, index_chars: int | None) -> list[tuple[str, str]]:
     return [render_paper(paper, lib, index_chars) for paper in papers]
-
-
-def _render_rest(papers, lib: Library, index_chars: int | None, icons: dict[str, str], site_name: str,
-                 site_url: str) -> tuple[list[tuple[str, str]], dict[str, str]]:
-    return _render_papers(papers, lib, index_chars), _render_indexes(lib, icons, site_name, site_url)
 
 
 def _render_indexes(lib: Library, icons: dict[str, str], site_name: str, site_url: str) -> dict[str, str]:

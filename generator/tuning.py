@@ -8,7 +8,6 @@ package loaded between rebuilds, runs as usual in between.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gc
 import sys
 from contextlib import contextmanager
@@ -24,9 +23,8 @@ def _mallopt():
     """glibc's mallopt, or None (another C library, or none found)."""
     if not sys.platform.startswith("linux"):
         return None
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return libc.mallopt
+    try:  # the symbols already loaded into this process, libc's among them (no library search,
+        return ctypes.CDLL(None).mallopt  # which would run ldconfig in a subprocess)
     except (OSError, AttributeError):
         return None
 

@@ -302,6 +302,28 @@ def test_build_settings_pause_the_collector_keep_freed_memory_and_are_restored(p
         assert not gc.isenabled()  # a caller that had it off keeps it off
     finally:
         gc.enable()
-    import ctypes.util
-    if ctypes.util.find_library("c"):
+    import platform
+    if platform.libc_ver()[0] == "glibc":
         assert tuning._mallopt() is not None  # found on this (glibc) machine
+
+
+def test_related_papers_run_in_a_thread_that_is_gone_after_the_build(project, monkeypatch):
+    """They overlap tag scoring and the index pages; no thread may outlive the build (a fork
+    follows it on long lists), and an error in the thread is the build's error."""
+    import threading
+
+    from generator import site as site_mod
+
+    before, in_thread = threading.active_count(), []
+    real = site_mod.related_papers
+    monkeypatch.setattr(site_mod, "related_papers",
+                        lambda *a: in_thread.append(threading.current_thread() is not threading.main_thread()) or real(*a))
+    site_mod.build_site(project)
+    assert in_thread == [True] and threading.active_count() == before
+
+    def broken(*args):
+        raise ZeroDivisionError("in the related papers thread")
+    monkeypatch.setattr(site_mod, "related_papers", broken)
+    with pytest.raises(ZeroDivisionError, match="related papers thread"):
+        site_mod.build_site(project)
+    assert threading.active_count() == before
