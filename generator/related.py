@@ -91,6 +91,11 @@ def related_papers(papers: list[Paper], k: int = TOP_K, corpus: Corpus | None = 
     return dict(_LAST["result"])  # type: ignore[call-overload]
 
 
+def known(papers: list[Paper], k: int = TOP_K) -> bool:
+    """Whether `related_papers(papers, k)` is the last result, kept (nothing to work out)."""
+    return _LAST.get("key") == _key(papers, k)
+
+
 def _key(papers: list[Paper], k: int) -> tuple:
     # References, not copies; comparing it with the last key is quick when the papers come
     # from the same parsed captures (site._READ_CACHE), as they do in `serve`.

@@ -27,7 +27,7 @@ from .export import papers_bib, papers_json
 from .library import Library
 from .manifest import Source, load_manifest
 from .model import Entry, Paper
-from .related import TOP_K, related_papers
+from .related import TOP_K, known as related_known, related_papers
 from .render.lists import (render_all_papers, render_home, render_path, render_paths_index,
                            render_tags_index, render_theme, render_themes_index, render_with_code, sort_key)
 from .render.feeds import atom_feed
@@ -153,6 +153,13 @@ def _rules_signature(taxonomy: Taxonomy) -> tuple:
     return tuple((t.slug, tuple((r.kind, r.text) for r in t.rules)) for t in taxonomy.tags)
 
 
+def scores_known(papers: list[Paper], taxonomy: Taxonomy) -> bool:
+    """Whether every paper's tag scores are in the cache (a `serve` rebuild after an edit that
+    changed neither the rules nor any title or abstract)."""
+    known = _known_scores(taxonomy)
+    return all((paper.title, paper.abstract) in known for paper in papers)
+
+
 def _known_scores(taxonomy: Taxonomy) -> dict:
     """The cached tag scores by (title, abstract) for these rules (a new cache if they changed)."""
     signature = _rules_signature(taxonomy)
@@ -236,12 +243,14 @@ def _build_site(root: Path, strict: bool, site_name: str, site_url: str, progres
     # pages, feeds and exports (none of which show related papers). numpy and scipy let go of the
     # interpreter lock for most of the TF-IDF, so the two overlap, with no second process to
     # fork and nothing to send back. Both need the papers' words.
-    corpus = tokenize(text for paper in papers for text in (paper.title, paper.abstract))
     hidden = {slug for slug, edit in curation.edits.items() if edit.hidden}
     order = sorted((p for p in range(len(papers)) if papers[p].slug not in hidden), key=lambda p: sort_key(papers[p]))
     shown = [papers[p] for p in order]
-    rows = np.array(order, dtype=np.int64)
-    shown_corpus = corpus.select(np.stack([2 * rows, 2 * rows + 1], axis=1).ravel())
+    corpus = shown_corpus = None  # a `serve` rebuild that changed no title or abstract needs neither
+    if not related_known(shown) or not scores_known(papers, taxonomy):
+        corpus = tokenize(text for paper in papers for text in (paper.title, paper.abstract))
+        rows = np.array(order, dtype=np.int64)
+        shown_corpus = corpus.select(np.stack([2 * rows, 2 * rows + 1], axis=1).ravel())
     icons = icon_svgs(taxonomy)
     with ThreadPoolExecutor(max_workers=1) as pool:  # waits for the thread on the way out
         later = pool.submit(related_papers, shown, TOP_K, shown_corpus)

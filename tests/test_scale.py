@@ -147,8 +147,8 @@ def test_a_tags_edit_in_serve_reparses_no_capture_and_keeps_related_papers(proje
     from generator import related as related_mod
     from generator import site as site_mod
 
-    calls = {"read": 0, "related": 0}
-    real_reader_for, real_related = site_mod.reader_for, related_mod._related
+    calls = {"read": 0, "related": 0, "tokenize": 0}
+    real_reader_for, real_related, real_tokenize = site_mod.reader_for, related_mod._related, site_mod.tokenize
 
     def counting_reader_for(path, fmt=None):
         reader = real_reader_for(path, fmt)
@@ -163,8 +163,13 @@ def test_a_tags_edit_in_serve_reparses_no_capture_and_keeps_related_papers(proje
         calls["related"] += 1
         return real_related(*args)
 
+    def counting_tokenize(texts):
+        calls["tokenize"] += 1
+        return real_tokenize(texts)
+
     monkeypatch.setattr(site_mod, "reader_for", counting_reader_for)
     monkeypatch.setattr(related_mod, "_related", counting_related)
+    monkeypatch.setattr(site_mod, "tokenize", counting_tokenize)
     monkeypatch.setenv("PAPERSHELF_WORKERS", "1")  # as in serve rebuilds: its server threads keep them from forking
     site_mod._READ_CACHE.clear()
     related_mod._LAST.clear()
@@ -180,6 +185,7 @@ def test_a_tags_edit_in_serve_reparses_no_capture_and_keeps_related_papers(proje
     second = site_mod.build_site(project)
     assert f"{label} edited" in second.pages["tags.md"]
     assert calls["read"] == captures and calls["related"] == 1  # nothing re-read, nothing recomputed
+    assert calls["tokenize"] == 1  # not even the words of the papers
     assert second.library.related == first.library.related
 
     capture = sorted((project / "seeds").glob("001_*.txt"))[0]
