@@ -11,6 +11,7 @@ import filecmp
 import html
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -290,10 +291,13 @@ def test_build_settings_pause_the_collector_keep_freed_memory_and_are_restored(p
     calls, seen = [], []
     monkeypatch.setattr(tuning, "_MALLOPT", lambda option, value: calls.append((option, value)) or 1)
     real_classify = site_mod.classify
-    monkeypatch.setattr(site_mod, "classify", lambda *a: seen.append((gc.isenabled(), len(calls))) or real_classify(*a))
+    monkeypatch.setattr(site_mod, "classify",
+                        lambda *a: seen.append((gc.isenabled(), len(calls), sys.getswitchinterval())) or real_classify(*a))
     assert gc.isenabled()
+    interval = sys.getswitchinterval()
     site_mod.build_site(project)
-    assert seen == [(False, 2)] and gc.isenabled()
+    assert seen == [(False, 2, tuning.SWITCH_INTERVAL)] and gc.isenabled()
+    assert sys.getswitchinterval() == interval != tuning.SWITCH_INTERVAL
     assert calls[:2] == [(tuning._M_TRIM_THRESHOLD, tuning._KEEP), (tuning._M_MMAP_THRESHOLD, tuning._KEEP)]
     assert sorted(calls[2:]) == sorted([(tuning._M_MMAP_THRESHOLD, 128 * 1024), (tuning._M_TRIM_THRESHOLD, 128 * 1024)])
     (project / "tags.yml").write_text("themes: [\n", encoding="utf-8")
