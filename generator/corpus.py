@@ -123,7 +123,7 @@ def tokenize(texts) -> Corpus:
     if letters.size and letters[0]:
         starts = np.concatenate(([0], starts))
     bounds = np.searchsorted(starts, offsets).astype(np.int64)
-    words = tuple(sorted(dict.fromkeys(flat)))
+    words = tuple(sorted(set(flat)))
     index = dict(zip(words, range(len(words))))
     ids = np.fromiter(map(index.__getitem__, flat), dtype=np.int32, count=len(flat))
     return Corpus(texts, lowered, words, ids, bounds)

@@ -75,9 +75,9 @@ needs_two_cores = pytest.mark.skipif(not _two_cores(), reason="forks only with a
 
 @pytest.fixture(scope="module")
 def synthetic_project(tmp_path_factory) -> Path:
-    """1,600 distinct papers made from the seeds' text (bench/synth.py): above PARALLEL_MIN."""
+    """2,600 distinct papers made from the seeds' text (bench/synth.py): above PARALLEL_MIN."""
     project = tmp_path_factory.mktemp("workers") / "synth"
-    _synth().make_project(project, 1600)
+    _synth().make_project(project, 2600)
     return project
 
 
