@@ -95,7 +95,7 @@ SEARCH_ABSTRACT_CHARS = 280
 # on the 10,000 papers benchmark: the pages it sends back cost it time to send.
 # (Without a second process, `parallel` is False and all of it happens here, in the same order.)
 PARALLEL_MIN = 2500  # 1,600 papers: 0.67 s in one process, 0.72 s in two; 3,000: 1.12 s, 1.04 s
-CHILD_PAGE_SHARE = 0.45
+CHILD_PAGE_SHARE = 0.5
 
 TAGS_FILE = "tags.yml"
 CURATION_FILE = "curation.yml"
