@@ -1,10 +1,10 @@
 """A second core for the pipeline: run one function in a forked process while this one goes on.
 
-Generation is pure Python over thousands of papers, and these machines have two cores. Related
-papers need only titles and abstracts, so they can be worked out while the papers are
-classified, and half the paper pages can be rendered while the other half and the index pages
-are. `start(fn, *args)` forks a child that runs `fn(*args)` and sends the pickled result back
-through a pipe; `.result()` collects it.
+Rendering paper pages is pure Python over thousands of papers, and these machines have two
+cores: half the pages can be rendered in a child while this process renders the other half
+(related papers use the second core through a thread instead: numpy and scipy release the
+interpreter lock; see site.py). `start(fn, *args)` forks a child that runs `fn(*args)` and sends
+the pickled result back through a pipe; `.result()` collects it.
 
 The results are the same as running `fn` here, and the caller cannot tell the difference except
 by the clock. So anything that makes forking unwise just runs `fn` in this process:
