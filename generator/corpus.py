@@ -2,9 +2,9 @@
 
 Tag scoring (taxonomy.py) and related papers (related.py) both need the words of every title
 and abstract. At 10,000 papers that is about 2 million words, and a Python loop over them, even
-a short one, costs seconds. So the texts are split into words in a few bulk C calls (lower
-case, ASCII letters and digits, as `text.ascii_words` splits one text), each distinct word gets
-an id, and from then on the words are numpy arrays: counting, matching phrases and TF-IDF are
+a short one, costs seconds. So the texts are split into words in a few bulk C calls (the runs
+of ASCII letters and digits of the lower-cased text: the words of `taxonomy.normalise`), each
+distinct word gets an id, and from then on the words are numpy arrays: counting, matching phrases and TF-IDF are
 array operations, not Python loops.
 
 Word ids follow the sorted order of the words, so anything that breaks ties by id breaks them
@@ -21,7 +21,8 @@ from functools import cached_property
 import numpy as np
 from scipy import sparse
 
-from .text import _SEPARATE
+# Bytes that stay in a word (0-9, a-z); every other byte separates words.
+_SEPARATE = bytes(c if 48 <= c <= 57 or 97 <= c <= 122 else 32 for c in range(256))
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,6 +34,7 @@ class Corpus:
     words: tuple[bytes, ...]  # the vocabulary: word id -> word, in sorted order
     ids: np.ndarray  # int32, one per word position
     bounds: np.ndarray  # int64, len(texts) + 1
+    index: dict[bytes, int]  # word -> its id
 
     @cached_property
     def text_of(self) -> np.ndarray:
@@ -59,11 +61,6 @@ class Corpus:
         starts = np.zeros(len(self.words) + 1, dtype=np.int64)
         np.cumsum(np.bincount(self.ids[at], minlength=len(self.words)), out=starts[1:])
         return order, starts
-
-    @cached_property
-    def index(self) -> dict[bytes, int]:
-        """word -> its id."""
-        return dict(zip(self.words, range(len(self.words))))
 
     def id_range(self, word: bytes) -> tuple[int, int]:
         """The ids of `word` (low, high: an empty range if absent), or with `word*` of all the words
@@ -100,10 +97,10 @@ class Corpus:
         at = np.arange(bounds[-1], dtype=np.int64) + np.repeat(self.bounds[texts] - bounds[:-1], lengths)
         picked = texts.tolist()
         return Corpus(tuple(self.texts[i] for i in picked), tuple(self.lowered[i] for i in picked),
-                      self.words, self.ids[at], bounds)
+                      self.words, self.ids[at], bounds, self.index)
 
     def words_of(self, index: int) -> list[bytes]:
-        """Text `index`'s words, as `text.ascii_words(text.lower())` gives them."""
+        """Text `index`'s words (the runs of ASCII letters and digits of its lower-cased text)."""
         words = self.words
         return [words[i] for i in self.ids[self.bounds[index]:self.bounds[index + 1]].tolist()]
 
@@ -126,4 +123,4 @@ def tokenize(texts) -> Corpus:
     words = tuple(sorted(set(flat)))
     index = dict(zip(words, range(len(words))))
     ids = np.fromiter(map(index.__getitem__, flat), dtype=np.int32, count=len(flat))
-    return Corpus(texts, lowered, words, ids, bounds)
+    return Corpus(texts, lowered, words, ids, bounds, index)

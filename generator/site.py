@@ -179,10 +179,16 @@ def tag_scores_of(papers: list[Paper], taxonomy: Taxonomy, corpus: Corpus | None
         if key not in known:
             first.setdefault(key, number)
     if first:
-        rows = np.array(list(first.values()), dtype=np.int64)
-        part = corpus.select(np.stack([2 * rows, 2 * rows + 1], axis=1).ravel()) if corpus else None
+        part = corpus if corpus is None or len(first) == len(keys) else _papers_texts(corpus, list(first.values()))
         known.update(zip(first, tag_scores_many(list(first), taxonomy, part)))
     return [known[key] for key in keys]
+
+
+def _papers_texts(corpus: Corpus, papers: list[int]) -> Corpus:
+    """The title and abstract of these papers (by number), from a corpus of every paper's title
+    and abstract in turn."""
+    rows = np.array(papers, dtype=np.int64)
+    return corpus.select(np.stack([2 * rows, 2 * rows + 1], axis=1).ravel())
 
 
 def classify(papers: list[Paper], taxonomy: Taxonomy, curation: Curation) -> list[Paper]:
@@ -249,8 +255,7 @@ def _build_site(root: Path, strict: bool, site_name: str, site_url: str, progres
     corpus = shown_corpus = None  # a `serve` rebuild that changed no title or abstract needs neither
     if not related_known(shown) or not scores_known(papers, taxonomy):
         corpus = tokenize(text for paper in papers for text in (paper.title, paper.abstract))
-        rows = np.array(order, dtype=np.int64)
-        shown_corpus = corpus.select(np.stack([2 * rows, 2 * rows + 1], axis=1).ravel())
+        shown_corpus = _papers_texts(corpus, order)
     icons = icon_svgs(taxonomy)
     with ThreadPoolExecutor(max_workers=1) as pool:  # waits for the thread on the way out
         later = pool.submit(related_papers, shown, TOP_K, shown_corpus)

@@ -365,6 +365,9 @@ class Matcher:
     def __init__(self, taxonomy: "Taxonomy"):
         self.rules: list[tuple[str, Rule]] = [(t.slug, r) for t in taxonomy.tags for r in t.rules]
         self.tag_of = [tag for tag, _ in self.rules]
+        self.tags = [t.slug for t in taxonomy.tags]  # tags.yml order
+        number = {slug: n for n, slug in enumerate(self.tags)}
+        self.tag_number = np.array([number[tag] for tag in self.tag_of] or [0], dtype=np.int64)  # by rule
         self._words: dict[int, tuple[bytes, ...]] = {}  # word and phrase rules -> their words
         self._needles: dict[int, bytes] = {}  # the other needles (never from tags.yml): searched
         self._regex: dict[int, _Regex] = {}
@@ -419,15 +422,15 @@ class Matcher:
             texts = np.array([i for i, text in enumerate(normalised) if needle in text], dtype=np.int64)
             if texts.size:
                 found.append((index, texts, np.array([normalised[i].count(needle) for i in texts])))
-        non_ascii = [i for i, text in enumerate(corpus.texts) if not text.isascii()]
-        everyone = range(len(corpus.texts))
         for index, regex in self._regex.items():
             if index in self._regex_tokens:
                 candidates = np.unique(np.concatenate(
                     [_texts_with(corpus, positions, token_ranges.get(token), token)
                      for token in self._regex_tokens[index]])).tolist()
+            elif index in self._always:
+                candidates = range(len(corpus.texts))
             else:
-                candidates = everyone if index in self._always else non_ascii
+                candidates = [i for i, text in enumerate(corpus.texts) if not text.isascii()]
             texts_, lowered = corpus.texts, corpus.lowered
             hits = [(i, n) for i in candidates if (n := regex.count(texts_[i], lowered[i]))]
             if hits:
@@ -521,14 +524,12 @@ def tag_scores_many(papers: list[tuple[str, str]], taxonomy: Taxonomy,
     matcher = taxonomy.matcher
     corpus = corpus or tokenize(text for pair in papers for text in pair)
     texts, rules, counts = matcher.count_corpus(corpus)
-    tag_number = {slug: n for n, slug in enumerate(t.slug for t in taxonomy.tags)}
-    tag_of_rule = np.array([tag_number[tag] for tag in matcher.tag_of] or [0], dtype=np.int64)
     in_title = texts % 2 == 0  # texts: title, abstract, title, abstract...
     points = np.where(in_title, TITLE_WEIGHT, np.minimum(counts, ABSTRACT_CAP))
-    totals = sparse.csr_matrix((points, (texts // 2, tag_of_rule[rules])),
-                               shape=(len(papers), len(tag_number)))
+    totals = sparse.csr_matrix((points, (texts // 2, matcher.tag_number[rules])),
+                               shape=(len(papers), len(matcher.tags)))
     totals.sum_duplicates()
-    slugs = [t.slug for t in taxonomy.tags]
+    slugs = matcher.tags
     indptr, indices, data = totals.indptr.tolist(), totals.indices.tolist(), totals.data.tolist()
     return [dict(zip([slugs[i] for i in indices[start:end]], data[start:end]))
             for start, end in zip(indptr, indptr[1:])]

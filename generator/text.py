@@ -173,19 +173,3 @@ def normalize_title(title: str) -> str:
 def normalize_abstract(abstract: str) -> str:
     """Abstracts compared without their URLs (mirrors and trailing slashes differ by capture)."""
     return normalize_title(_URL.sub(" ", abstract))
-
-
-# Bytes that stay in a word (0-9, a-z); every other byte separates words.
-_SEPARATE = bytes(c if 48 <= c <= 57 or 97 <= c <= 122 else 32 for c in range(256))
-
-
-def ascii_words(lowered: str) -> list[bytes]:
-    """The runs of ASCII letters and digits of already lower-cased text, as bytes.
-
-    Three C calls instead of a regular expression (twice as fast, and millions of words go
-    through it at 10,000 papers): encoding turns each non-ASCII character into '?', and
-    translate turns that and all other punctuation into spaces. Used by the taxonomy (these are
-    the words of `taxonomy.normalise`) and by related papers.
-    """
-    return lowered.encode("ascii", "replace").translate(_SEPARATE).split()
-

@@ -98,16 +98,8 @@ def header(paper: Paper, lib: Library, src: str) -> str:
         facts.append(f'<span class="ps-status ps-status--{esc(paper.status)}">{esc(STATUS_LABELS[paper.status])}</span>')
     parts = [f'<p class="ps-facts">{" · ".join(facts)}</p>'] if facts else []
     if paper.tags:
-        fragments, root = lib.fragments, href(src, HOME)  # type: ignore[attr-defined]
-        chips = []
-        for slug in paper.tags:  # the same on every page at this depth: built once per tag
-            chip = fragments.get(("chip", slug, root))
-            if chip is None:
-                tag = lib.taxonomy.tag(slug)
-                chip = fragments[("chip", slug, root)] = \
-                    f'<a class="ps-tag" href="{tag_url(src, tag)}">{esc(tag.label)}</a>' if tag else ""
-            if chip:
-                chips.append(chip)
+        chips = [chip for slug in paper.tags
+                 if (chip := _once(lib, ("chip", slug), src, lambda: tag_chip(slug, lib, src)))]
         if chips:
             parts.append(f'<p class="ps-tags">Tags: {", ".join(chips)}</p>')
     if paper.note:
@@ -137,6 +129,23 @@ def path_position(paper: Paper, lib: Library, src: str) -> str:
     return "\n".join(parts)
 
 
+def _once(lib: Library, key: tuple, src: str, build) -> str:
+    """A fragment of HTML that is the same on every page at the depth of `src`, built the first
+    time (a paper appears in the related lists of several papers, a tag on many pages)."""
+    fragments = lib.fragments  # type: ignore[attr-defined]
+    key = (*key, href(src, HOME))
+    fragment = fragments.get(key)
+    if fragment is None:
+        fragment = fragments[key] = build()
+    return fragment
+
+
+def tag_chip(slug: str, lib: Library, src: str) -> str:
+    """A tag's link to its listing on the tags page ('' for a tag tags.yml no longer has)."""
+    tag = lib.taxonomy.tag(slug)
+    return f'<a class="ps-tag" href="{tag_url(src, tag)}">{esc(tag.label)}</a>' if tag else ""
+
+
 def related_item(slug: str, lib: Library, src: str) -> str:
     """A related paper's entry in the list on the page at `src` ('' if it is not shown)."""
     other = lib.paper(slug)
@@ -148,17 +157,8 @@ def related_item(slug: str, lib: Library, src: str) -> str:
 
 
 def related_list(paper: Paper, lib: Library, src: str) -> str:
-    # Every paper page is at the same depth (papers/<slug>/), so an entry is the same on each:
-    # built once per paper (and depth), not once per page that lists it.
-    fragments, root = lib.fragments, href(src, HOME)  # type: ignore[attr-defined]
-    items = []
-    for slug in lib.related.get(paper.slug, ()):
-        key = ("related", slug, root)
-        item = fragments.get(key)
-        if item is None:
-            item = fragments[key] = related_item(slug, lib, src)
-        if item:
-            items.append(item)
+    items = [item for slug in lib.related.get(paper.slug, ())
+             if (item := _once(lib, ("related", slug), src, lambda: related_item(slug, lib, src)))]
     if not items:
         return ""
     return ('<h2 id="related" data-search-exclude>Related papers</h2>\n<ul class="ps-related" data-search-exclude>'
