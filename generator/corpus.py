@@ -112,7 +112,7 @@ def tokenize(texts) -> Corpus:
     # One byte per character ('?' for any non-ASCII one, which then separates words like all
     # punctuation), so text i starts at the sum of the lengths before it, plus one space each.
     joined = " ".join(lowered).encode("ascii", "replace").translate(_SEPARATE)
-    flat = joined.split()
+    words, ids = (_number_words_arrow if len(joined) >= ARROW_MIN else _number_words)(joined)
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, lowered), dtype=np.int64, count=len(texts)) + 1, out=offsets[1:])
     letters = np.frombuffer(joined, dtype=np.uint8) != 32
@@ -120,7 +120,40 @@ def tokenize(texts) -> Corpus:
     if letters.size and letters[0]:
         starts = np.concatenate(([0], starts))
     bounds = np.searchsorted(starts, offsets).astype(np.int64)
+    return Corpus(texts, lowered, words, ids, bounds, dict(zip(words, range(len(words)))))
+
+
+# From this many bytes of text (about 700 papers), Apache Arrow's C++ string kernels split the
+# words and number them: at 10,000 papers, 0.13 s against 0.36 s for bytes.split, a set and a
+# dict lookup per word (2.1 million Python objects). Below it, importing pyarrow would cost
+# more than it saves.
+ARROW_MIN = 1 << 20
+
+
+def _number_words(joined: bytes) -> tuple[tuple[bytes, ...], np.ndarray]:
+    """(the distinct words in sorted order, the id of each word of `joined` in turn): `joined`
+    is lower-case letters, digits and spaces."""
+    flat = joined.split()
     words = tuple(sorted(set(flat)))
     index = dict(zip(words, range(len(words))))
-    ids = np.fromiter(map(index.__getitem__, flat), dtype=np.int32, count=len(flat))
-    return Corpus(texts, lowered, words, ids, bounds, index)
+    return words, np.fromiter(map(index.__getitem__, flat), dtype=np.int32, count=len(flat))
+
+
+def _number_words_arrow(joined: bytes) -> tuple[tuple[bytes, ...], np.ndarray]:
+    """`_number_words`, in Arrow: split on spaces, then a hash table numbers the words as they
+    first appear; a sort of the (few) distinct words turns those numbers into sorted ids."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.LargeStringArray.from_buffers(  # the bytes as one string, not copied (ASCII is UTF-8)
+        1, pa.py_buffer(np.array([0, len(joined)], dtype=np.int64)), pa.py_buffer(joined))
+    flat = pc.list_flatten(pc.ascii_split_whitespace(text))
+    flat = flat.filter(pc.greater(pc.binary_length(flat), 0))  # a leading or trailing space
+    encoded = pc.dictionary_encode(flat)
+    vocabulary = encoded.dictionary.cast(pa.large_binary())
+    order = pc.array_sort_indices(vocabulary).to_numpy()  # byte order, like sorted(bytes)
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    words = tuple(vocabulary.take(pa.array(order)).to_pylist())
+    ids = rank[encoded.indices.to_numpy(zero_copy_only=False)] if len(flat) else np.zeros(0, dtype=np.int32)
+    return words, ids.astype(np.int32, copy=False)
