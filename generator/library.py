@@ -15,7 +15,7 @@ from .taxonomy import Tag, Taxonomy, Theme
 
 @dataclass(frozen=True)
 class Library:
-    papers: tuple[Paper, ...]  # visible papers, newest first
+    papers: tuple[Paper, ...]  # visible papers, in site order (render.lists.sort_key): renderers rely on it
     taxonomy: Taxonomy
     sources: tuple[Source, ...]
     paths: tuple[ReadingPath, ...] = ()

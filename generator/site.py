@@ -27,7 +27,8 @@ from .export import papers_bib, papers_json
 from .library import Library
 from .manifest import Source, load_manifest
 from .model import Entry, Paper
-from .related import TOP_K, known as related_known, related_papers
+from .related import TOP_K, as_array as related_as_array, from_array as related_from_array
+from .related import known as related_known, related_papers, remember as remember_related
 from .render.lists import (render_all_papers, render_home, render_path, render_paths_index,
                            render_tags_index, render_theme, render_themes_index, render_with_code, sort_key)
 from .render.feeds import atom_feed
@@ -90,12 +91,13 @@ def read_papers(seeds: Path, strict: bool = False) -> tuple[list[Paper], list[So
 SEARCH_FULL_ABSTRACTS = 2000
 SEARCH_ABSTRACT_CHARS = 280
 
-# On lists of PARALLEL_MIN papers or more, a second process (workers.py) renders the last
-# CHILD_PAGE_SHARE of the paper pages while this one renders the rest. The share balances the two
-# on the 10,000 papers benchmark: the pages it sends back cost it time to send.
-# (Without a second process, `parallel` is False and all of it happens here, in the same order.)
-PARALLEL_MIN = 2500  # 1,600 papers: 0.67 s in one process, 0.72 s in two; 3,000: 1.12 s, 1.04 s
-CHILD_PAGE_SHARE = 0.5
+# On lists of PARALLEL_MIN papers or more, a forked partner process (workers.py) works out the
+# related papers and renders the last PARTNER_PAGE_SHARE of the paper pages, while this one does
+# the rest. The share balances the two on the 10,000 papers benchmark: this process also renders
+# the index pages, and the partner's pages cost it time to send back.
+# (Without a partner, everything happens here, in the same order, with the same result.)
+PARALLEL_MIN = 2500
+PARTNER_PAGE_SHARE = 0.55
 
 TAGS_FILE = "tags.yml"
 CURATION_FILE = "curation.yml"
@@ -184,6 +186,28 @@ def tag_scores_of(papers: list[Paper], taxonomy: Taxonomy, corpus: Corpus | None
     return [known[key] for key in keys]
 
 
+_ABSENT = np.iinfo(np.int32).min  # no hit for that tag (a score of 0 would still rank)
+
+
+def _scores_array(scores: list[dict[str, int]], taxonomy: Taxonomy) -> np.ndarray:
+    """Tag scores as a papers x tags table, to cross to another process."""
+    column = {slug: i for i, slug in enumerate(taxonomy.matcher.tags)}
+    out = np.full((len(scores), len(column)), _ABSENT, dtype=np.int32)
+    rows = [row for row, paper in enumerate(scores) for _ in range(len(paper))]
+    out[rows, [column[slug] for paper in scores for slug in paper]] = [v for paper in scores for v in paper.values()]
+    return out
+
+
+def _scores_from_array(table: np.ndarray, taxonomy: Taxonomy) -> list[dict[str, int]]:
+    """`_scores_array`'s scores back, each in tags.yml order as `tag_scores_many` gives them."""
+    slugs = taxonomy.matcher.tags
+    rows, columns = np.nonzero(table != _ABSENT)
+    values = table[rows, columns].tolist()
+    bounds = np.searchsorted(rows, np.arange(len(table) + 1)).tolist()
+    names = [slugs[c] for c in columns.tolist()]
+    return [dict(zip(names[a:b], values[a:b])) for a, b in zip(bounds, bounds[1:])]
+
+
 def _papers_texts(corpus: Corpus, papers: list[int]) -> Corpus:
     """The title and abstract of these papers (by number), from a corpus of every paper's title
     and abstract in turn."""
@@ -243,44 +267,121 @@ def build_site(root: Path, strict: bool = False, site_name: str = "papershelf",
 
 def _build_site(root: Path, strict: bool, site_name: str, site_url: str, progress) -> Site:
     papers, sources, taxonomy, curation, problems = load_inputs(root, strict=strict)
-    parallel = len(papers) >= PARALLEL_MIN and workers.available()
-    # Which papers show, and in what order, does not depend on their tags: a thread works out
-    # related papers while this one scores the tags, classifies the papers and renders the index
-    # pages, feeds and exports (none of which show related papers). numpy and scipy let go of the
-    # interpreter lock for most of the TF-IDF, so the two overlap, with no second process to
-    # fork and nothing to send back. Both need the papers' words.
+    # Which papers show, and in what order, does not depend on their tags, so related papers
+    # can be worked out alongside the tag scores, classification and index pages (none of which
+    # show related papers). Both need the papers' words.
     hidden = {slug for slug, edit in curation.edits.items() if edit.hidden}
     order = sorted((p for p in range(len(papers)) if papers[p].slug not in hidden), key=lambda p: sort_key(papers[p]))
     shown = [papers[p] for p in order]
-    corpus = shown_corpus = None  # a `serve` rebuild that changed no title or abstract needs neither
-    if not related_known(shown) or not scores_known(papers, taxonomy):
+    inputs = _Inputs(papers, sources, taxonomy, curation, order, shown, site_name)
+    partner = None
+    if len(papers) >= PARALLEL_MIN:  # forked before the words: each process finds its own
+        partner = workers.partner(_partner_side, inputs, board={
+            "related": ((len(shown), TOP_K), np.int32),
+            "scores": ((len(papers), len(taxonomy.matcher.tags)), np.int32)})
+    corpus = None  # a `serve` rebuild that changed no title or abstract needs none
+    if not scores_known(papers, taxonomy) or (partner is None and not related_known(shown)):
         corpus = tokenize(text for paper in papers for text in (paper.title, paper.abstract))
-        shown_corpus = _papers_texts(corpus, order)
-    icons = icon_svgs(taxonomy)
+    if partner is None:
+        pages, search, lib, papers = _build_here(inputs, corpus, site_url, progress)
+    else:
+        with partner:
+            pages, search, lib, papers = _build_with_partner(partner, inputs, corpus, site_url, progress)
+    return Site(pages, lib, papers, curation, problems, search)
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """What both processes start from (a forked partner gets it by the fork, not by a pipe)."""
+
+    papers: list[Paper]  # as read, not classified
+    sources: list[Source]
+    taxonomy: Taxonomy
+    curation: Curation
+    order: list[int]  # the papers that show, by number, in site order
+    shown: list[Paper]  # the papers that show, in site order (tags do not change which or how)
+    site_name: str
+
+
+def _library(inputs: _Inputs, related: dict | None = None) -> tuple[list[Paper], list[Paper], Library]:
+    """(every paper classified, the visible ones in site order, their Library)."""
+    papers = classify(inputs.papers, inputs.taxonomy, inputs.curation)
+    visible = [papers[p] for p in inputs.order]  # edits change neither title nor date, nor hide others
+    lib = Library(tuple(visible), inputs.taxonomy, tuple(inputs.sources), inputs.curation.paths,
+                  site_name=inputs.site_name, related=related or {})
+    return papers, visible, lib
+
+
+def _index_chars(visible: list[Paper]) -> int | None:
+    return None if len(visible) <= SEARCH_FULL_ABSTRACTS else SEARCH_ABSTRACT_CHARS
+
+
+def _page_cut(visible: list[Paper]) -> int:
+    """Where the partner's share of the paper pages starts."""
+    return len(visible) - int(len(visible) * PARTNER_PAGE_SHARE)
+
+
+def _build_here(inputs: _Inputs, corpus: Corpus | None, site_url: str, progress):
+    """All in this process: related papers in a thread while this one scores the tags,
+    classifies the papers and renders the index pages, feeds and exports. numpy and scipy let
+    go of the interpreter lock for most of the TF-IDF, so the two overlap a little."""
+    icons = icon_svgs(inputs.taxonomy)
     with ThreadPoolExecutor(max_workers=1) as pool:  # waits for the thread on the way out
-        later = pool.submit(related_papers, shown, TOP_K, shown_corpus)
-        tag_scores_of(papers, taxonomy, corpus)
-        papers = classify(papers, taxonomy, curation)
-        visible = sorted((p for p in papers if not p.hidden), key=sort_key)
-        lib = Library(tuple(visible), taxonomy, tuple(sources), curation.paths, site_name=site_name)
-        others = _render_indexes(lib, icons, site_name, site_url)  # they show no related papers
+        shown_corpus = None if corpus is None or related_known(inputs.shown) else _papers_texts(corpus, inputs.order)
+        later = pool.submit(related_papers, inputs.shown, TOP_K, shown_corpus)
+        tag_scores_of(inputs.papers, inputs.taxonomy, corpus)
+        papers, visible, lib = _library(inputs)
+        others = _render_indexes(lib, icons, inputs.site_name, site_url)  # they show no related papers
         related = later.result()
     lib = dataclasses.replace(lib, related=related)
-    index_chars = None if len(visible) <= SEARCH_FULL_ABSTRACTS else SEARCH_ABSTRACT_CHARS
-    # Then the second process renders the last CHILD_PAGE_SHARE of the paper pages, while this
-    # one renders the others.
-    cut = len(visible) - int(len(visible) * CHILD_PAGE_SHARE) if parallel else len(visible)
-    with workers.start(_render_papers, visible[cut:], lib, index_chars, fork=parallel) as later:
-        rendered = _render_papers(progress(visible[:cut], "Rendering papers"), lib, index_chars)
-        rest = later.result()
-    rendered += rest
+    rendered = _render_papers(progress(visible, "Rendering papers"), lib, _index_chars(visible))
+    return _collect(visible, rendered, others) + (lib, papers)
+
+
+def _build_with_partner(partner: workers.Partner, inputs: _Inputs, corpus: Corpus | None, site_url: str, progress):
+    """Two processes. The partner works out related papers (on its own core, so nothing waits
+    for the interpreter lock) and posts them; this one scores the tags, posts the scores and
+    renders the index pages. Then each renders its share of the paper pages."""
+    taxonomy = inputs.taxonomy
+    scores = tag_scores_of(inputs.papers, taxonomy, corpus)
+    partner.post("scores", _scores_array(scores, taxonomy))
+    papers, visible, lib = _library(inputs)
+    others = _render_indexes(lib, icon_svgs(taxonomy), inputs.site_name, site_url)
+    posted = partner.wait("related")
+    if posted is not None:
+        related = related_from_array(posted, inputs.shown)
+        remember_related(inputs.shown, TOP_K, related)
+    else:  # the partner failed: work them out here
+        related = related_papers(inputs.shown, TOP_K, None if corpus is None else _papers_texts(corpus, inputs.order))
+    lib = dataclasses.replace(lib, related=related)
+    index_chars, cut = _index_chars(visible), _page_cut(visible)
+    rendered = _render_papers(progress(visible[:cut], "Rendering papers"), lib, index_chars)
+    rest = partner.result()
+    if rest is workers.FAILED:
+        rest = _render_papers(visible[cut:], lib, index_chars)
+    return _collect(visible, rendered + rest, others) + (lib, papers)
+
+
+def _partner_side(link: workers.Link, inputs: _Inputs) -> list[tuple[str, str]]:
+    """The forked partner's part: related papers, then its share of the paper pages."""
+    related = related_papers(inputs.shown, TOP_K)  # tokenizes just their titles and abstracts
+    link.post("related", related_as_array(related, inputs.shown, TOP_K))
+    scores = _scores_from_array(link.wait("scores"), inputs.taxonomy)
+    known = _known_scores(inputs.taxonomy)
+    known.update(((paper.title, paper.abstract), paper_scores) for paper, paper_scores in zip(inputs.papers, scores))
+    _papers, visible, lib = _library(inputs, related)
+    return _render_papers(visible[_page_cut(visible):], lib, _index_chars(visible))
+
+
+def _collect(visible: list[Paper], rendered: list[tuple[str, str]], others: dict[str, str]):
+    """(pages, search): every paper page with its search HTML, then the other pages."""
     pages: dict[str, str] = {}
     search: dict[str, str] = {}
     for paper, (page, search_html) in zip(visible, rendered, strict=True):
         src = L.paper_src(paper.slug)
         pages[src], search[src] = page, search_html
     pages.update(others)
-    return Site(pages, lib, papers, curation, problems, search)
+    return pages, search
 
 
 def _render_papers(papers, lib: Library, index_chars: int | None) -> list[tuple[str, str]]:

@@ -1,13 +1,13 @@
-"""A second core for the pipeline: run one function in a forked process while this one goes on.
+"""A second core for the pipeline: a forked partner process that works alongside this one.
 
-Rendering paper pages is pure Python over thousands of papers, and these machines have two
-cores: half the pages can be rendered in a child while this process renders the other half
-(related papers use the second core through a thread instead: numpy and scipy release the
-interpreter lock; see site.py). `start(fn, *args)` forks a child that runs `fn(*args)` and sends
-the pickled result back through a pipe; `.result()` collects it.
+These machines have two cores, and a build of thousands of papers is mostly Python, which uses
+one. `partner(fn, *args, board=...)` forks a child running `fn(link, *args)`. The two sides
+swap numpy arrays through shared memory (`post` on one side, `wait` on the other: site.py
+swaps related papers for tag scores), and what `fn` returns comes back pickled through a pipe.
 
-The results are the same as running `fn` here, and the caller cannot tell the difference except
-by the clock. So anything that makes forking unwise just runs `fn` in this process:
+The results are the same as doing everything here, and the caller cannot tell the difference
+except by the clock. So anything that makes forking unwise means no partner (`partner` returns
+None and the caller does all the work itself):
 - the platform is not Linux, or only one core is available to this process;
 - `PAPERSHELF_WORKERS=1` is set (tests use it to compare both ways byte for byte);
 - another Python thread is alive. Forking copies only the calling thread, so a lock held
@@ -17,17 +17,21 @@ by the clock. So anything that makes forking unwise just runs `fn` in this proce
   OpenBLAS keeps a thread pool that `threading` does not see; OpenBLAS resets it at fork, and
   the child never calls BLAS: sparse products and argmax are not BLAS.)
 - `os.pipe` or `os.fork` fails (no free process or file descriptor, not enough memory).
-If the child fails (killed, out of memory, an exception), `.result()` says so on stderr and runs
-`fn` here instead: a real error is then raised in this process with its usual message. Nothing
-the child logs reaches MkDocs, so `fn` must report problems by its result, never by logging.
+If the child fails (killed, out of memory, an exception), the parent's `wait` returns None and
+`result` returns FAILED, after saying so on stderr: the parent then does the child's part
+itself, and a real error is raised there with its usual message. If the parent fails, the
+child ends at its next `wait`, or is killed when the parent closes the partnership. Nothing the
+child logs reaches MkDocs, so `fn` must report problems by its result, never by logging.
 """
 
 from __future__ import annotations
 
 import gc
+import mmap
 import os
 import pickle
 import signal
+import struct
 import sys
 import threading
 import traceback
@@ -48,58 +52,157 @@ def available() -> bool:
     return cores >= 2 and threading.active_count() == 1
 
 
-class Pending:
-    """The future result of `fn(*args)`: from a forked child, or worked out here when asked for.
+FAILED = object()  # Partner.result() when the child did not deliver
 
-    Use it as a context manager (or call `close`) so that an error in the caller before
-    `.result()` does not leave the child waiting on a full pipe.
-    """
 
-    def __init__(self, fn: Callable[..., Any], args: tuple, pid: int | None = None, fd: int | None = None):
-        self._fn, self._args, self._pid, self._fd = fn, args, pid, fd
+class _Channel:
+    """Length-prefixed pickles over a pipe, one way."""
 
-    def result(self) -> Any:
-        if self._pid is None:
-            return self._fn(*self._args)
-        status = None
+    def __init__(self, fd: int, mode: str):
+        self.file = os.fdopen(fd, mode)
+
+    def send(self, message: Any) -> None:
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        self.file.write(struct.pack("<Q", len(data)) + data)
+        self.file.flush()
+
+    def receive(self) -> Any:
+        """The next message, or None at the end of the pipe (the other side has gone)."""
+        head = self.file.read(8)
+        if len(head) < 8:
+            return None
+        size = struct.unpack("<Q", head)[0]
+        data = self.file.read(size)
+        if len(data) < size:
+            return None
         try:
-            with os.fdopen(self._fd, "rb") as pipe:  # read it all before waiting: the pipe is small
-                self._fd = None
-                data = pipe.read()
-            try:
-                _, status = os.waitpid(self._pid, 0)
-            except ChildProcessError:  # reaped elsewhere (SIGCHLD ignored): trust a complete result
-                pass
-            self._pid = None
-            if data and (status is None or os.waitstatus_to_exitcode(status) == 0):
-                try:
-                    return pickle.loads(data)
-                except Exception:  # a truncated result: the child died while sending it
-                    pass
-        finally:
-            self.close()
-        code = "unknown" if status is None else os.waitstatus_to_exitcode(status)
-        print(f"papershelf: the worker process failed (exit status {code}); doing its work here",
-              file=sys.stderr)
-        return self._fn(*self._args)  # and any real error surfaces here, with its traceback
+            return pickle.loads(data)
+        except Exception:  # pragma: no cover  (a garbled message: treat the other side as gone)
+            return None
 
     def close(self) -> None:
-        """Stop and reap the child if it is still there, and close the pipe."""
-        if self._fd is not None:
-            try:
-                os.close(self._fd)
-            except OSError:  # pragma: no cover
-                pass
-            self._fd = None
+        try:
+            self.file.close()
+        except OSError:  # pragma: no cover  (a broken pipe on the final flush)
+            pass
+
+
+class _Board:
+    """Arrays laid out in one anonymous shared mapping: both sides of a fork see the same bytes,
+    so a posted array costs a copy, not a pickle through a pipe the other side may not be reading."""
+
+    def __init__(self, layout: dict[str, tuple[tuple[int, ...], Any]]):
+        import numpy as np
+
+        offsets, size = {}, 0
+        for name, (shape, dtype) in layout.items():
+            offsets[name] = size
+            size += -(-int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize // 64) * 64
+        self._map = mmap.mmap(-1, max(size, 64))  # MAP_SHARED | MAP_ANONYMOUS
+        self.arrays = {name: np.ndarray(shape, dtype, buffer=self._map, offset=offsets[name])
+                       for name, (shape, dtype) in layout.items()}
+
+
+class _Side:
+    """What both ends of a partnership share: the board, and a channel each way."""
+
+    def __init__(self, board: _Board, inbox: _Channel, outbox: _Channel):
+        self._board, self._inbox, self._outbox = board, inbox, outbox
+        self._posted: set[str] = set()
+        self._result: Any = FAILED
+
+    def post(self, name: str, values: Any) -> None:
+        """Put `values` on the board under `name` and tell the other side."""
+        self._board.arrays[name][...] = values
+        try:
+            self._outbox.send(("post", name))
+        except (BrokenPipeError, ValueError):  # the other side has gone: its wait() says so
+            pass
+
+    def wait(self, name: str):
+        """A copy of the array the other side posted as `name`, once it has; None if it has gone."""
+        while name not in self._posted:
+            message = self._inbox.receive()
+            if message is None:
+                return None
+            kind, value = message
+            if kind == "post":
+                self._posted.add(value)
+            else:
+                self._result = value
+        return self._board.arrays[name].copy()
+
+
+class Link(_Side):
+    """The child's end of a partnership (see `partner`)."""
+
+    def wait(self, name: str):
+        got = super().wait(name)
+        if got is None:  # the parent has gone (it failed, or gave up on us): nothing to do
+            os._exit(1)
+        return got
+
+
+class Partner(_Side):
+    """The parent's end of a partnership with a forked child running `fn(link, *args)`.
+
+    Use it as a context manager (or call `close`): an error here before `.result()` must not
+    leave the child waiting."""
+
+    def __init__(self, board: _Board, inbox: _Channel, outbox: _Channel, pid: int):
+        super().__init__(board, inbox, outbox)
+        self._pid: int | None = pid
+        self._reported = False
+
+    def result(self) -> Any:
+        """What `fn` returned, or FAILED (reported on stderr) if the child did not deliver it."""
+        while self._result is FAILED:
+            message = self._inbox.receive()
+            if message is None:
+                break
+            kind, value = message
+            if kind == "post":
+                self._posted.add(value)
+            else:
+                self._result = value
+        if self._result is FAILED:
+            self._fail()
+        self.close()
+        return self._result
+
+    def wait(self, name: str):
+        got = super().wait(name)
+        if got is None:
+            self._fail()
+        return got
+
+    def _fail(self) -> None:
+        status = self._reap()
+        if not self._reported:
+            self._reported = True
+            code = "unknown" if status is None else os.waitstatus_to_exitcode(status)
+            print(f"papershelf: the worker process failed (exit status {code}); doing its work here",
+                  file=sys.stderr)
+
+    def _reap(self, kill: bool = False) -> int | None:
+        status = None
         if self._pid is not None:
             try:
-                os.kill(self._pid, signal.SIGKILL)
-                os.waitpid(self._pid, 0)
-            except OSError:  # pragma: no cover  (already gone)
+                if kill:
+                    os.kill(self._pid, signal.SIGKILL)
+                _, status = os.waitpid(self._pid, 0)
+            except OSError:  # already reaped elsewhere
                 pass
             self._pid = None
+        return status
 
-    def __enter__(self) -> "Pending":
+    def close(self) -> None:
+        """Stop and reap the child if it is still there, and close both pipes."""
+        self._inbox.close()
+        self._outbox.close()
+        self._reap(kill=True)
+
+    def __enter__(self) -> "Partner":
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -109,18 +212,29 @@ class Pending:
         self.close()
 
 
-def start(fn: Callable[..., Any], *args: Any, fork: bool = True) -> Pending:
-    """Begin `fn(*args)` in a forked child if `fork` and `available()`; else it runs on `.result()`.
+def partner(fn: Callable[..., Any], *args: Any, board: dict[str, tuple[tuple[int, ...], Any]]) -> Partner | None:
+    """Fork a child that runs `fn(link, *args)` alongside this process; None if `available()` is
+    False or forking fails (then the caller does all the work itself).
 
-    `fn` and `args` reach the child by fork (nothing is pickled on the way in); the result must
-    pickle. Pass `fork=False` for work too small to be worth a process.
+    The two sides exchange numpy arrays named in `board` (name -> (shape, dtype), fixed before the
+    fork): `post(name, values)` on one side, `wait(name)` on the other. What `fn` returns comes
+    back pickled, by `Partner.result()`. If the child fails, `wait` and `result` say so (None,
+    FAILED) and the parent does the child's part itself; if the parent fails, the child's
+    `wait` ends it.
     """
-    if not (fork and available()):
-        return Pending(fn, args)
+    if not available():
+        return None
     try:
-        read_fd, write_fd = os.pipe()
+        down_read, down_write = os.pipe()  # parent -> child
     except OSError:
-        return Pending(fn, args)
+        return None
+    try:
+        up_read, up_write = os.pipe()  # child -> parent
+    except OSError:
+        os.close(down_read)
+        os.close(down_write)
+        return None
+    shared = _Board(board)
     gc.freeze()  # the child's collections then leave the objects it shares with us alone
     try:
         with warnings.catch_warnings():  # Python 3.12+ warns about the (harmless) OpenBLAS thread
@@ -128,16 +242,16 @@ def start(fn: Callable[..., Any], *args: Any, fork: bool = True) -> Pending:
             pid = os.fork()
     except OSError:
         gc.unfreeze()
-        os.close(read_fd)
-        os.close(write_fd)
-        return Pending(fn, args)
-    if pid == 0:  # the child: compute, send, and leave without running the parent's exit handlers
+        for fd in (down_read, down_write, up_read, up_write):
+            os.close(fd)
+        return None
+    if pid == 0:  # the child: work, send, and leave without running the parent's exit handlers
         code = 1
         try:
-            os.close(read_fd)
-            data = pickle.dumps(fn(*args), protocol=pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(write_fd, "wb") as pipe:
-                pipe.write(data)
+            os.close(down_write)
+            os.close(up_read)
+            link = Link(shared, _Channel(down_read, "rb"), _Channel(up_write, "wb"))
+            link._outbox.send(("result", fn(link, *args)))
             code = 0
         except BaseException:  # the parent reports the failure and does the work itself
             traceback.print_exc()
@@ -145,5 +259,6 @@ def start(fn: Callable[..., Any], *args: Any, fork: bool = True) -> Pending:
         finally:
             os._exit(code)
     gc.unfreeze()
-    os.close(write_fd)
-    return Pending(fn, args, pid, read_fd)
+    os.close(down_read)
+    os.close(up_write)
+    return Partner(shared, _Channel(up_read, "rb"), _Channel(down_write, "wb"), pid)

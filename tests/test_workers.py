@@ -31,8 +31,16 @@ def counting_fork():
     return pid
 os.fork = counting_fork
 import generator.site
-if len(sys.argv) > 2:
+if len(sys.argv) > 2 and sys.argv[2] != "-":
     generator.site.PARALLEL_MIN = int(sys.argv[2])
+if len(sys.argv) > 3:  # the partner dies "early" (before posting related papers) or "late"
+    real_side = generator.site._partner_side
+    def dying_side(link, inputs):
+        if sys.argv[3] == "early":
+            os._exit(9)
+        real_side(link, inputs)
+        os._exit(9)
+    generator.site._partner_side = dying_side
 site = generator.site.build_site(Path(sys.argv[1]))
 digest = hashlib.sha256()
 for name, text in [*site.pages.items(), *site.search.items()]:
@@ -59,11 +67,12 @@ def _python(code: str, *args: str, workers: str | None = None) -> subprocess.Com
                           timeout=600)
 
 
-def _build(project: Path, workers: str | None, parallel_min: int | None = None) -> dict:
-    args = [str(project)] if parallel_min is None else [str(project), str(parallel_min)]
-    result = _python(_BUILD, *args, workers=workers)
+def _build(project: Path, workers: str | None, parallel_min: int | None = None,
+           partner_dies: str | None = None) -> dict:
+    args = [str(project), "-" if parallel_min is None else str(parallel_min)]
+    result = _python(_BUILD, *args, *([partner_dies] if partner_dies else []), workers=workers)
     assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return {**json.loads(result.stdout.strip().splitlines()[-1]), "stderr": result.stderr}
 
 
 def _two_cores() -> bool:
@@ -89,7 +98,7 @@ def test_two_processes_generate_the_same_site_byte_for_byte(which, synthetic_pro
     one = _build(project, workers="1", parallel_min=parallel_min)
     two = _build(project, workers=None, parallel_min=parallel_min)
     assert one["forks"] == 0
-    assert two["forks"] == 1  # some paper pages and the index pages
+    assert two["forks"] == 1  # a partner: related papers and some of the paper pages
     assert two["unreaped"] == []
     assert two["pages"] == one["pages"] > 700
     assert two["digest"] == one["digest"]
@@ -111,34 +120,44 @@ def test_lists_below_parallel_min_do_not_fork():
 
 _PROBE = """
 import os, sys, threading, json
+import numpy as np
 from generator import workers
 parent = os.getpid()
-def where(): return os.getpid()
-def fails_in_child():
-    if os.getpid() != parent:
+BOARD = {"up": ((3,), np.int32), "down": ((2, 2), np.int64)}
+def swap(link, mode):
+    if mode == "raises":
         raise RuntimeError("only in the child")
-    return "done here"
-def dies_in_child():
-    if os.getpid() != parent:
+    if mode == "dies_early":
         os._exit(3)
-    return "done here"
-def always_fails():
-    raise ValueError("a real error")
-out = {"available": workers.available(), "child": workers.start(where).result() != parent,
-       "not_forked": workers.start(where, fork=False).result() == parent,
-       "fails_in_child": workers.start(fails_in_child).result(),
-       "dies_in_child": workers.start(dies_in_child).result()}
-try:
-    workers.start(always_fails).result()
-except ValueError as exc:
-    out["error"] = str(exc)
+    link.post("up", [os.getpid(), 2, 3])
+    got = link.wait("down")
+    if mode == "dies_late":
+        os._exit(4)
+    return {"pid": os.getpid(), "down": got.tolist()}
+def run(mode):
+    partner = workers.partner(swap, mode, board=BOARD)
+    if partner is None:
+        return None
+    with partner:
+        partner.post("down", [[1, 2], [3, 4]])
+        up = partner.wait("up")
+        result = partner.result()
+    return {"up": None if up is None else up.tolist()[1:],
+            "up_from_child": up is not None and int(up[0]) != parent,
+            "result": "FAILED" if result is workers.FAILED else
+                      {"down": result["down"], "from_child": result["pid"] != parent}}
+out = {"available": workers.available()}
+for mode in ("works", "raises", "dies_early", "dies_late"):
+    out[mode] = run(mode)
 def open_fds(): return len(os.listdir("/proc/self/fd"))
 fds = open_fds()
-try:
-    with workers.start(where) as pending:  # the caller fails before collecting the result
-        raise KeyError("the caller's own error")
-except KeyError:
-    pass
+waiting = workers.partner(swap, "works", board=BOARD)
+if waiting is not None:
+    try:
+        with waiting:  # the caller fails while the child waits
+            raise KeyError("the caller's own error")
+    except KeyError:
+        pass
 try:
     os.waitpid(-1, os.WNOHANG)
     out["children_left"] = True
@@ -149,36 +168,50 @@ real_fork = os.fork
 def no_fork():
     raise BlockingIOError(11, "Resource temporarily unavailable")
 os.fork = no_fork
-out["fork_fails"] = workers.start(where).result() == parent
+out["fork_fails"] = workers.partner(swap, "works", board=BOARD)
 os.fork = real_fork
 stop = threading.Event()
 thread = threading.Thread(target=stop.wait)
 thread.start()
-out["with_a_thread"] = workers.available() or workers.start(where).result() != parent
+out["with_a_thread"] = workers.partner(swap, "works", board=BOARD)
 stop.set(); thread.join()
 print(json.dumps(out))
 """
 
 
 @needs_two_cores
-def test_a_failed_child_or_fork_is_redone_here_and_nothing_is_left_behind():
+def test_a_failed_partner_is_reported_and_nothing_is_left_behind():
     result = _python(_PROBE)
     assert result.returncode == 0, result.stderr[-3000:]
     out = json.loads(result.stdout.strip().splitlines()[-1])
-    assert out == {"available": True, "child": True, "not_forked": True, "fails_in_child": "done here",
-                   "dies_in_child": "done here", "error": "a real error", "children_left": False,
-                   "fds_leaked": 0, "fork_fails": True, "with_a_thread": False}
-    # Each failed child is reported (with the child's traceback when it raised), then redone here.
+    done = {"up": [2, 3], "up_from_child": True, "result": {"down": [[1, 2], [3, 4]], "from_child": True}}
+    assert out == {"available": True, "works": done,
+                   "raises": {"up": None, "up_from_child": False, "result": "FAILED"},
+                   "dies_early": {"up": None, "up_from_child": False, "result": "FAILED"},
+                   "dies_late": {"up": [2, 3], "up_from_child": True, "result": "FAILED"},
+                   "children_left": False, "fds_leaked": 0, "fork_fails": None, "with_a_thread": None}
+    # Each failed child is reported once (with the child's traceback when it raised).
     assert result.stderr.count("the worker process failed") == 3
     assert "RuntimeError: only in the child" in result.stderr
+
+
+@needs_two_cores
+@pytest.mark.parametrize("when", ["early", "late"])
+def test_a_partner_that_dies_still_gives_the_same_site(when, synthetic_project):
+    """Killed before it posts related papers, or after, before its pages come back: this
+    process does its part, and the site is the same byte for byte."""
+    one = _build(synthetic_project, workers="1")
+    broken = _build(synthetic_project, workers=None, partner_dies=when)
+    assert broken["forks"] == 1 and broken["unreaped"] == []
+    assert broken["digest"] == one["digest"] and broken["pages"] == one["pages"]
+    assert broken["stderr"].count("the worker process failed") == 1
 
 
 def test_papershelf_workers_1_keeps_everything_in_one_process():
     result = _python(_PROBE, workers="1")
     assert result.returncode == 0, result.stderr[-3000:]
     out = json.loads(result.stdout.strip().splitlines()[-1])
-    assert out["available"] is False and out["child"] is False
-    assert out["fails_in_child"] == "done here" and out["error"] == "a real error"
+    assert out["available"] is False and out["works"] is None and out["dies_late"] is None
 
 
 def test_workers_code_is_documented():

@@ -118,7 +118,7 @@ def render_theme(theme, lib: Library) -> str:
         f'<a href="{href(src, f"feed-{theme.slug}.xml")}">Atom feed</a></p>',
         f'<h2 id="tags">Tags in this theme</h2><p class="ps-tag-list">{chips}</p>' if chips else "",
         '<h2 id="papers-table">Papers</h2>',
-        paper_table(sorted(papers, key=sort_key), lib, src) if papers else "<p>No papers yet.</p>",
+        paper_table(papers, lib, src) if papers else "<p>No papers yet.</p>",
         "</div>",
     ]
     return page({"title": esc(theme.title), "description": esc(theme.description), "icon": theme.icon,
@@ -148,7 +148,7 @@ def render_home(lib: Library, icons: dict[str, str]) -> str:
     src = HOME
     papers = list(lib.papers)
     with_code = [p for p in papers if p.code]
-    dated = sorted([p for p in papers if p.date], key=sort_key)[:NEWEST_ON_HOME]
+    dated = [p for p in papers if p.date][:NEWEST_ON_HOME]  # lib.papers: newest first, undated last
     upvoted = sorted([p for p in papers if p.upvotes], key=lambda p: (-p.upvotes, p.title))[:NEWEST_ON_HOME]
     themes_used = sum(1 for t in lib.taxonomy.themes if lib.in_theme(t))
     body = [
@@ -177,7 +177,7 @@ def render_home(lib: Library, icons: dict[str, str]) -> str:
 
 def render_all_papers(lib: Library) -> str:
     src = ALL_PAPERS
-    papers = sorted(lib.papers, key=sort_key)
+    papers = list(lib.papers)  # in site order (sort_key)
     body = ['<div class="ps-all">', f"<p>Every paper in the list, newest first: {len(papers)} papers.</p>",
             paper_table(papers, lib, src), "</div>"]
     return page({"title": "All papers", "description": esc(f"All {len(papers)} papers in the list")}, body)
@@ -185,7 +185,7 @@ def render_all_papers(lib: Library) -> str:
 
 def render_with_code(lib: Library) -> str:
     src = WITH_CODE
-    papers = sorted([p for p in lib.papers if p.code], key=sort_key)
+    papers = [p for p in lib.papers if p.code]
     body = ['<div class="ps-code-page">', f"<p>{len(papers)} papers link to a code repository.</p>",
             paper_table(papers, lib, src, table_id="with-code"), "</div>"]
     return page({"title": "Papers with code", "description": esc(f"{len(papers)} papers with code")}, body)
