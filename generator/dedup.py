@@ -53,7 +53,17 @@ def _unique_links(links: Iterable[Link]) -> tuple[Link, ...]:
     return tuple(unique.values())
 
 
+def _known(value):
+    """A value, or None for an empty one (as `_richest` of one)."""
+    return value if value not in (None, "", ()) else None
+
+
 def _merge(group: list[Entry]) -> dict:
+    if len(group) == 1:  # most papers: the merge below, without its loops
+        entry = group[0]
+        return dict(title=entry.title, abstract=entry.abstract, authors_count=_known(entry.authors_count),
+                    authors=entry.authors or (), date=_known(entry.date), upvotes=entry.upvotes,
+                    links=_unique_links(entry.links), lists=(entry.source,), origins=(entry.origin,))
     lists: list[str] = []
     for entry in group:
         if entry.source not in lists:

@@ -273,15 +273,15 @@ def _build_site(root: Path, strict: bool, site_name: str, site_url: str, progres
     hidden = {slug for slug, edit in curation.edits.items() if edit.hidden}
     order = sorted((p for p in range(len(papers)) if papers[p].slug not in hidden), key=lambda p: sort_key(papers[p]))
     shown = [papers[p] for p in order]
-    inputs = _Inputs(papers, sources, taxonomy, curation, order, shown, site_name)
+    corpus = None  # a `serve` rebuild that changed no title or abstract needs none
+    if not scores_known(papers, taxonomy) or not related_known(shown):
+        corpus = tokenize(text for paper in papers for text in (paper.title, paper.abstract))
+    inputs = _Inputs(papers, sources, taxonomy, curation, order, shown, site_name, corpus)
     partner = None
-    if len(papers) >= PARALLEL_MIN:  # forked before the words: each process finds its own
+    if len(papers) >= PARALLEL_MIN:
         partner = workers.partner(_partner_side, inputs, board={
             "related": ((len(shown), TOP_K), np.int32),
             "scores": ((len(papers), len(taxonomy.matcher.tags)), np.int32)})
-    corpus = None  # a `serve` rebuild that changed no title or abstract needs none
-    if not scores_known(papers, taxonomy) or (partner is None and not related_known(shown)):
-        corpus = tokenize(text for paper in papers for text in (paper.title, paper.abstract))
     if partner is None:
         pages, search, lib, papers = _build_here(inputs, corpus, site_url, progress)
     else:
@@ -301,6 +301,10 @@ class _Inputs:
     order: list[int]  # the papers that show, by number, in site order
     shown: list[Paper]  # the papers that show, in site order (tags do not change which or how)
     site_name: str
+    corpus: Corpus | None  # every paper's title and abstract, in turn (None: nothing new to split)
+
+    def shown_corpus(self) -> Corpus | None:
+        return None if self.corpus is None else _papers_texts(self.corpus, self.order)
 
 
 def _library(inputs: _Inputs, related: dict | None = None) -> tuple[list[Paper], list[Paper], Library]:
@@ -327,7 +331,7 @@ def _build_here(inputs: _Inputs, corpus: Corpus | None, site_url: str, progress)
     go of the interpreter lock for most of the TF-IDF, so the two overlap a little."""
     icons = icon_svgs(inputs.taxonomy)
     with ThreadPoolExecutor(max_workers=1) as pool:  # waits for the thread on the way out
-        shown_corpus = None if corpus is None or related_known(inputs.shown) else _papers_texts(corpus, inputs.order)
+        shown_corpus = None if related_known(inputs.shown) else inputs.shown_corpus()
         later = pool.submit(related_papers, inputs.shown, TOP_K, shown_corpus)
         tag_scores_of(inputs.papers, inputs.taxonomy, corpus)
         papers, visible, lib = _library(inputs)
@@ -352,7 +356,7 @@ def _build_with_partner(partner: workers.Partner, inputs: _Inputs, corpus: Corpu
         related = related_from_array(posted, inputs.shown)
         remember_related(inputs.shown, TOP_K, related)
     else:  # the partner failed: work them out here
-        related = related_papers(inputs.shown, TOP_K, None if corpus is None else _papers_texts(corpus, inputs.order))
+        related = related_papers(inputs.shown, TOP_K, inputs.shown_corpus())
     lib = dataclasses.replace(lib, related=related)
     index_chars, cut = _index_chars(visible), _page_cut(visible)
     rendered = _render_papers(progress(visible[:cut], "Rendering papers"), lib, index_chars)
@@ -364,7 +368,7 @@ def _build_with_partner(partner: workers.Partner, inputs: _Inputs, corpus: Corpu
 
 def _partner_side(link: workers.Link, inputs: _Inputs) -> list[tuple[str, str]]:
     """The forked partner's part: related papers, then its share of the paper pages."""
-    related = related_papers(inputs.shown, TOP_K)  # tokenizes just their titles and abstracts
+    related = related_papers(inputs.shown, TOP_K, inputs.shown_corpus())
     link.post("related", related_as_array(related, inputs.shown, TOP_K))
     scores = _scores_from_array(link.wait("scores"), inputs.taxonomy)
     known = _known_scores(inputs.taxonomy)

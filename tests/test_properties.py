@@ -356,3 +356,20 @@ def test_arrow_and_python_give_the_same_corpus_on_the_seeds(monkeypatch):
     assert len(python.words) > 5000 and len(python.ids) > 100_000
     assert arrow.words == python.words and arrow.ids.tolist() == python.ids.tolist()
     assert arrow.bounds.tolist() == python.bounds.tolist()
+
+
+@SETTINGS
+@given(rows=st.lists(st.lists(st.sampled_from([0.0, 0.5, 1.0, 2.0, 1e-30, 3.4e38]), max_size=12), max_size=8),
+       keep=st.integers(min_value=0, max_value=6))
+def test_each_row_keeps_its_strongest_words_ties_to_the_first(rows, keep):
+    """related._beyond_best (one sort of packed keys) drops exactly what a per-row sort would:
+    all but each row's `keep` largest values, equal values kept in order."""
+    import numpy as np
+
+    from generator.related import _beyond_best
+
+    bounds = np.cumsum([0] + [len(row) for row in rows]).astype(np.int64)
+    data = np.array([v for row in rows for v in row], dtype=np.float32)
+    expected = sorted(int(bounds[r]) + i for r, row in enumerate(rows)
+                      for i in sorted(range(len(row)), key=lambda i: (-row[i], i))[keep:])
+    assert sorted(_beyond_best(data, bounds, keep).tolist()) == expected
