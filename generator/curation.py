@@ -7,13 +7,12 @@ nothing a curator wrote is ever dropped silently.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Problem
-from .model import STATUSES, Paper
+from .model import STATUSES, Paper, replace_paper
 from .taxonomy import MAX_TAGS, Taxonomy, theme_of
 from .validate import Checker, suggest
 from .yamlio import YDict, YList, load_file, where
@@ -191,5 +190,5 @@ def apply_edits(paper: Paper, edit: Edit | None, taxonomy: Taxonomy, scores: dic
             tags.insert(0, tag)  # a curator's tag is stronger than any rule
     tags = tags[: max(MAX_TAGS, len(edit.tags_add))]
     theme = edit.theme or (theme_of(tags, scores, taxonomy) if (edit.tags_add or edit.tags_remove) else paper.theme)
-    return dataclasses.replace(paper, tags=tuple(tags), theme=theme, note=edit.note,
+    return replace_paper(paper, tags=tuple(tags), theme=theme, note=edit.note,
                                status=edit.status, hidden=edit.hidden)

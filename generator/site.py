@@ -12,6 +12,7 @@ from pathlib import Path
 import dataclasses
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -26,7 +27,7 @@ from .errors import Problem, raise_if_errors
 from .export import papers_bib, papers_json
 from .library import Library
 from .manifest import Source, load_manifest
-from .model import Entry, Paper
+from .model import Entry, Paper, replace_paper
 from .related import TOP_K, as_array as related_as_array, from_array as related_from_array
 from .related import known as related_known, related_papers, remember as remember_related
 from .render.lists import (render_all_papers, render_home, render_path, render_paths_index,
@@ -46,23 +47,47 @@ from .tuning import build_settings
 _READ_CACHE: dict[tuple, object] = {}
 
 
-def _read_cached(reader, path: Path, captured):
+def _cache_key(path: Path, source: Source, reader) -> tuple | None:
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
-        return reader(path, captured)  # let the reader report the problem
-    key = (str(path), captured, reader.__module__, digest)
-    if key not in _READ_CACHE:
-        if len(_READ_CACHE) > 1000:
-            _READ_CACHE.clear()
-        _READ_CACHE[key] = reader(path, captured)
-    return _READ_CACHE[key]
+        return None  # the reader reports the problem
+    return (str(path), source.captured, reader.__module__, digest)
+
+
+def _read_jobs(_link, jobs: list) -> list:
+    return [reader(path, source.captured) for source, path, reader in jobs]
+
+
+def _read_all(jobs: list) -> list:
+    """Each job's ReadResult (job: source, path, reader), from the cache where the bytes are the
+    same. With about PARALLEL_MIN papers or more to parse, a forked partner parses the second half
+    (by size) while this process parses the first."""
+    keys = [_cache_key(path, source, reader) for source, path, reader in jobs]
+    todo = [i for i, key in enumerate(keys) if key is None or key not in _READ_CACHE]
+    sizes = [jobs[i][1].stat().st_size if keys[i] is not None else 0 for i in todo]
+    split, partner = len(todo), None
+    if sum(sizes) >= PARALLEL_MIN * BYTES_PER_PAPER and len(todo) > 1:
+        half = max(1, int(np.searchsorted(np.cumsum(sizes), sum(sizes) / 2)))
+        partner = workers.partner(_read_jobs, [jobs[i] for i in todo[half:]], board={})
+        split = half if partner is not None else split
+    with partner or nullcontext():
+        parsed = _read_jobs(None, [jobs[i] for i in todo[:split]])
+        if partner is not None:
+            rest = partner.result()
+            parsed += _read_jobs(None, [jobs[i] for i in todo[split:]]) if rest is workers.FAILED else rest
+    results = dict(zip(todo, parsed))
+    out = [results[i] if i in results else _READ_CACHE[key] for i, key in enumerate(keys)]
+    if len(_READ_CACHE) + len(todo) > 1000:
+        _READ_CACHE.clear()
+    _READ_CACHE.update((key, result) for key, result in zip(keys, out) if key is not None)
+    return out
 
 
 def read_papers(seeds: Path, strict: bool = False) -> tuple[list[Paper], list[Source], list[Problem]]:
     """Read every capture the manifest names (and any it forgot), merged into unique papers."""
     sources, problems = load_manifest(seeds)
-    entries: list[Entry] = []
+    jobs = []
     for source in sources:
         path = seeds / source.file
         reader = reader_for(path, source.format)
@@ -70,7 +95,9 @@ def read_papers(seeds: Path, strict: bool = False) -> tuple[list[Paper], list[So
             problems.append(Problem(f"{seeds.name}/{source.file}", None, None,
                                     "no reader for this file type"))
             continue
-        result = _read_cached(reader, path, source.captured)
+        jobs.append((source, path, reader))
+    entries: list[Entry] = []
+    for result in _read_all(jobs):
         problems.extend(
             Problem(f"{seeds.name}/{p.file}" if not p.file.startswith(seeds.name) else p.file,
                     p.line, p.col, p.message, p.severity)
@@ -97,7 +124,9 @@ SEARCH_ABSTRACT_CHARS = 280
 # the index pages, and the partner's pages cost it time to send back.
 # (Without a partner, everything happens here, in the same order, with the same result.)
 PARALLEL_MIN = 2500
-PARTNER_PAGE_SHARE = 0.55
+PARTNER_PAGE_SHARE = 0.62
+# Captures of about PARALLEL_MIN papers or more (by their size) are parsed by two processes.
+BYTES_PER_PAPER = 1500
 
 TAGS_FILE = "tags.yml"
 CURATION_FILE = "curation.yml"
@@ -220,7 +249,7 @@ def classify(papers: list[Paper], taxonomy: Taxonomy, curation: Curation) -> lis
     out = []
     for paper, scores in zip(papers, tag_scores_of(papers, taxonomy)):
         tags, theme = rank(scores, taxonomy)
-        paper = dataclasses.replace(paper, tags=tags, theme=theme)
+        paper = replace_paper(paper, tags=tags, theme=theme)
         out.append(apply_edits(paper, curation.edits.get(paper.slug), taxonomy, scores))
     return out
 

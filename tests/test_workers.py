@@ -33,7 +33,10 @@ os.fork = counting_fork
 import generator.site
 if len(sys.argv) > 2 and sys.argv[2] != "-":
     generator.site.PARALLEL_MIN = int(sys.argv[2])
-if len(sys.argv) > 3:  # the partner dies "early" (before posting related papers) or "late"
+if len(sys.argv) > 3 and sys.argv[3] == "reading":  # the process parsing half the captures dies
+    real_read = generator.site._read_jobs
+    generator.site._read_jobs = lambda link, jobs: os._exit(9) if link is not None else real_read(link, jobs)
+elif len(sys.argv) > 3:  # the partner dies "early" (before posting related papers) or "late"
     real_side = generator.site._partner_side
     def dying_side(link, inputs):
         if sys.argv[3] == "early":
@@ -98,7 +101,7 @@ def test_two_processes_generate_the_same_site_byte_for_byte(which, synthetic_pro
     one = _build(project, workers="1", parallel_min=parallel_min)
     two = _build(project, workers=None, parallel_min=parallel_min)
     assert one["forks"] == 0
-    assert two["forks"] == 1  # a partner: related papers and some of the paper pages
+    assert two["forks"] == 2  # one parses half the captures; a partner: related papers, some pages
     assert two["unreaped"] == []
     assert two["pages"] == one["pages"] > 700
     assert two["digest"] == one["digest"]
@@ -196,13 +199,14 @@ def test_a_failed_partner_is_reported_and_nothing_is_left_behind():
 
 
 @needs_two_cores
-@pytest.mark.parametrize("when", ["early", "late"])
+@pytest.mark.parametrize("when", ["reading", "early", "late"])
 def test_a_partner_that_dies_still_gives_the_same_site(when, synthetic_project):
-    """Killed before it posts related papers, or after, before its pages come back: this
-    process does its part, and the site is the same byte for byte."""
+    """The process parsing half the captures dies, or the partner dies before it posts related
+    papers, or after, before its pages come back: this process does its part, and the site is
+    the same byte for byte."""
     one = _build(synthetic_project, workers="1")
     broken = _build(synthetic_project, workers=None, partner_dies=when)
-    assert broken["forks"] == 1 and broken["unreaped"] == []
+    assert broken["forks"] == 2 and broken["unreaped"] == []
     assert broken["digest"] == one["digest"] and broken["pages"] == one["pages"]
     assert broken["stderr"].count("the worker process failed") == 1
 
