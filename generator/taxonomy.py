@@ -409,14 +409,26 @@ class Matcher:
         ranges = {index: spans for index, spans in ranges.items() if all(low < high for low, high in spans)}
         token_ranges = {token: corpus.id_range(token) for tokens in self._regex_tokens.values()
                         for token in tokens if not token.startswith(b"*")}
+        containing = {token: corpus.ids_containing(token.strip(b"*")) for tokens in self._regex_tokens.values()
+                      for token in tokens if token.startswith(b"*")}
         wanted = np.zeros(len(corpus.words), dtype=bool)
         for low, high in [spans[0] for spans in ranges.values()] + list(token_ranges.values()):
             wanted[low:high] = True
+        for ids in containing.values():
+            wanted[ids] = True
         positions = corpus.positions(wanted)
+        # Runs whose first word cannot recur inside them (nearly all) are counted together, by
+        # length; the others need the leftmost-first count of _greedy, one rule at a time.
+        by_length: dict[int, list[tuple[int, list[tuple[int, int]]]]] = {}
         for index, spans in ranges.items():
-            texts, counts = _count_words(corpus, positions, spans)
-            if texts.size:
-                found.append((index, texts, counts))
+            (low0, high0), rest = spans[0], spans[1:]
+            if any(low0 < high and low < high0 for low, high in rest):
+                texts, counts = _count_words(corpus, positions, spans)
+                if texts.size:
+                    found.append((index, texts, counts))
+            else:
+                by_length.setdefault(len(spans), []).append((index, spans))
+        batches = [_count_runs(corpus, positions, rules) for rules in by_length.values()]  # (texts, rules, counts)
         for index, needle in self._needles.items():
             normalised = corpus.normalised
             texts = np.array([i for i, text in enumerate(normalised) if needle in text], dtype=np.int64)
@@ -425,7 +437,7 @@ class Matcher:
         for index, regex in self._regex.items():
             if index in self._regex_tokens:
                 candidates = np.unique(np.concatenate(
-                    [_texts_with(corpus, positions, token_ranges.get(token), token)
+                    [_texts_with(corpus, positions, token_ranges[token] if token in token_ranges else containing[token])
                      for token in self._regex_tokens[index]])).tolist()
             elif index in self._always:
                 candidates = range(len(corpus.texts))
@@ -435,12 +447,12 @@ class Matcher:
             hits = [(i, n) for i in candidates if (n := regex.count(texts_[i], lowered[i]))]
             if hits:
                 found.append((index, np.array([i for i, _ in hits]), np.array([n for _, n in hits])))
-        if not found:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty, empty
-        texts = np.concatenate([t for _, t, _ in found]).astype(np.int64)
-        rules = np.repeat(np.array([i for i, _, _ in found], dtype=np.int64), [t.size for _, t, _ in found])
-        counts = np.concatenate([c for _, _, c in found]).astype(np.int64)
+        batches += [(t, np.full(t.size, i, dtype=np.int64), c) for i, t, c in found]
+        if not batches:
+            return _NONE, _NONE, _NONE
+        texts = np.concatenate([t for t, _, _ in batches]).astype(np.int64)
+        rules = np.concatenate([r for _, r, _ in batches]).astype(np.int64)
+        counts = np.concatenate([c for _, _, c in batches]).astype(np.int64)
         order = np.lexsort((rules, texts))
         return texts[order], rules[order], counts[order]
 
@@ -451,6 +463,37 @@ class Matcher:
         for text, rule, count in zip(text_of.tolist(), rules.tolist(), counts.tolist()):
             out[text][rule] = count
         return out
+
+
+def _count_runs(corpus: Corpus, positions, rules: list[tuple[int, list[tuple[int, int]]]]):
+    """(texts, rules, counts) for word and phrase rules of one length whose first word cannot
+    recur inside them (so their runs never overlap), given as (rule index, id ranges), all at
+    once: the positions of every rule's first word, labelled with the rule, are checked against
+    each following word's range and counted by (rule, text) in one np.unique, instead of a
+    handful of numpy calls per rule (over a thousand rules)."""
+    order, starts = positions
+    ids, text_of, n = corpus.ids, corpus.text_of, len(corpus.texts)
+    firsts = starts[[spans[0][0] for _, spans in rules]]
+    lengths = starts[[spans[0][1] for _, spans in rules]] - firsts
+    ends = np.cumsum(lengths)
+    at = order[np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
+               + np.repeat(firsts - (ends - lengths), lengths)]
+    rule = np.repeat(np.arange(len(rules), dtype=np.int64), lengths)
+    last = len(rules[0][1]) - 1
+    if last:
+        keep = at + last < len(ids)
+        at, rule = at[keep], rule[keep]
+        for step in range(1, last + 1):
+            lows = np.array([spans[step][0] for _, spans in rules], dtype=np.int64)[rule]
+            highs = np.array([spans[step][1] for _, spans in rules], dtype=np.int64)[rule]
+            following = ids[at + step]
+            keep = (following >= lows) & (following < highs)
+            at, rule = at[keep], rule[keep]
+        keep = text_of[at] == text_of[at + last]  # all in one text
+        at, rule = at[keep], rule[keep]
+    keys, counts = np.unique(np.array([index for index, _ in rules], dtype=np.int64)[rule] * n + text_of[at],
+                             return_counts=True)
+    return keys % n, keys // n, counts
 
 
 def _count_words(corpus: Corpus, positions, ranges: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -486,15 +529,17 @@ def _greedy(at: np.ndarray, length: int, text_of: np.ndarray) -> tuple[np.ndarra
     return np.array(list(counts), dtype=np.int64), np.array(list(counts.values()), dtype=np.int64)
 
 
-def _texts_with(corpus: Corpus, positions, span: tuple[int, int] | None, token: bytes) -> np.ndarray:
-    """The texts with a word that is (`w`), starts with (`w*`) or contains (`*w*`) w; `span`
-    is the id range of the first two kinds, whose positions are in `positions`."""
-    if span is None:
-        wanted = np.zeros(len(corpus.words), dtype=bool)
-        wanted[corpus.ids_containing(token.strip(b"*"))] = True
-        return np.unique(corpus.text_of[wanted[corpus.ids]])
+def _texts_with(corpus: Corpus, positions, words) -> np.ndarray:
+    """The texts with any of these words: an id range (low, high) or an array of ids, whose
+    positions are all in `positions`."""
     order, starts = positions
-    return np.unique(corpus.text_of[order[starts[span[0]]:starts[span[1]]]])
+    if isinstance(words, tuple):
+        at = order[starts[words[0]]:starts[words[1]]]
+    else:
+        at = np.concatenate([order[starts[i]:starts[i + 1]] for i in words.tolist()] or [_NONE])
+    seen = np.zeros(len(corpus.texts), dtype=bool)  # cheaper than np.unique's sort
+    seen[corpus.text_of[at]] = True
+    return np.flatnonzero(seen)
 
 
 def score_paper(title: str, abstract: str, taxonomy: Taxonomy) -> dict[str, list[Hit]]:

@@ -76,6 +76,8 @@ def _escape_unsafe(match: re.Match) -> str:
 
 
 def _flow(value: object) -> str:
+    if type(value) is str:  # most values: straight to _scalar
+        return _scalar(value)
     if isinstance(value, dict):
         return "{" + ", ".join(f"{_scalar(str(k))}: {_flow(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):

@@ -44,7 +44,7 @@ def paper_meta(paper: Paper, lib: Library) -> dict:
         "links": {kind: by_kind[kind] for kind in _LINK_KINDS if kind in by_kind},
         "lists": list(paper.lists),
         "theme": paper.theme,
-        "tags": [esc(lib.taxonomy.tag(t).label) for t in paper.tags if lib.taxonomy.tag(t)],
+        "tags": [label for t in paper.tags if (label := _once(lib, ("label", t), lambda: _tag_label(t, lib))) is not None],
     }
     if paper.status:
         meta["status"] = paper.status
@@ -73,14 +73,13 @@ def buttons(paper: Paper) -> list[str]:
 
 def search_links(paper: Paper) -> str:
     """Searches for the paper elsewhere, labelled as searches: the seeds carry no arXiv ids."""
+    # quote_plus leaves only letters, digits and _.-~+% : nothing HTML-special, so the URLs need
+    # no esc() once their own '&' is written as '&amp;'.
     query = quote_plus(paper.title)
-    targets = [
-        ("arXiv", f"https://arxiv.org/search/?query={query}&searchtype=title"),
-        ("Semantic Scholar", f"https://www.semanticscholar.org/search?q={query}"),
-        ("Google Scholar", f"https://scholar.google.com/scholar?q={query}"),
-    ]
-    items = " · ".join(f'<a href="{esc(url)}" rel="noopener">{name}</a>' for name, url in targets)
-    return f'<p class="ps-search-links" data-search-exclude>Search for this paper on: {items}</p>'
+    return ('<p class="ps-search-links" data-search-exclude>Search for this paper on: '
+            f'<a href="https://arxiv.org/search/?query={query}&amp;searchtype=title" rel="noopener">arXiv</a> · '
+            f'<a href="https://www.semanticscholar.org/search?q={query}" rel="noopener">Semantic Scholar</a> · '
+            f'<a href="https://scholar.google.com/scholar?q={query}" rel="noopener">Google Scholar</a></p>')
 
 
 def header(paper: Paper, lib: Library, src: str) -> str:
@@ -98,8 +97,9 @@ def header(paper: Paper, lib: Library, src: str) -> str:
         facts.append(f'<span class="ps-status ps-status--{esc(paper.status)}">{esc(STATUS_LABELS[paper.status])}</span>')
     parts = [f'<p class="ps-facts">{" · ".join(facts)}</p>'] if facts else []
     if paper.tags:
+        home = href(src, HOME)
         chips = [chip for slug in paper.tags
-                 if (chip := _once(lib, ("chip", slug), src, lambda: tag_chip(slug, lib, src)))]
+                 if (chip := _once(lib, ("chip", slug, home), lambda: tag_chip(slug, lib, src)))]
         if chips:
             parts.append(f'<p class="ps-tags">Tags: {", ".join(chips)}</p>')
     if paper.note:
@@ -129,15 +129,21 @@ def path_position(paper: Paper, lib: Library, src: str) -> str:
     return "\n".join(parts)
 
 
-def _once(lib: Library, key: tuple, src: str, build) -> str:
-    """A fragment of HTML that is the same on every page at the depth of `src`, built the first
-    time (a paper appears in the related lists of several papers, a tag on many pages)."""
+def _once(lib: Library, key: tuple, build):
+    """A fragment of HTML built the first time it is asked for, then reused (a paper appears in
+    the related lists of several papers, a tag on many pages). Fragments with links end their
+    key with the page's depth (`href(src, HOME)`): the same on every page at that depth."""
     fragments = lib.fragments  # type: ignore[attr-defined]
-    key = (*key, href(src, HOME))
     fragment = fragments.get(key)
     if fragment is None:
         fragment = fragments[key] = build()
     return fragment
+
+
+def _tag_label(slug: str, lib: Library) -> str | None:
+    """A tag's label, escaped (None for a tag tags.yml no longer has)."""
+    tag = lib.taxonomy.tag(slug)
+    return esc(tag.label) if tag else None
 
 
 def tag_chip(slug: str, lib: Library, src: str) -> str:
@@ -157,8 +163,9 @@ def related_item(slug: str, lib: Library, src: str) -> str:
 
 
 def related_list(paper: Paper, lib: Library, src: str) -> str:
+    home = href(src, HOME)
     items = [item for slug in lib.related.get(paper.slug, ())
-             if (item := _once(lib, ("related", slug), src, lambda: related_item(slug, lib, src)))]
+             if (item := _once(lib, ("related", slug, home), lambda: related_item(slug, lib, src)))]
     if not items:
         return ""
     return ('<h2 id="related" data-search-exclude>Related papers</h2>\n<ul class="ps-related" data-search-exclude>'
