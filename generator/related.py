@@ -46,13 +46,16 @@ experimental outperforms including across furthermore specifically moreover
 """.split())
 
 
-def _tfidf(corpus: Corpus, keep: int = KEEP_TERMS) -> sparse.csr_matrix:
+def _tfidf(corpus: Corpus, keep: int = KEEP_TERMS, rows=None) -> sparse.csr_matrix:
     """Rows: L2-normalised sublinear-tf x smoothed-idf vectors, each cut to its `keep` best words.
 
-    `corpus` holds each paper's title and abstract, in turn; the title counts double."""
-    n = len(corpus.texts) // 2
+    `corpus` holds each paper's title and abstract, in turn (the title counts double); with
+    `rows`, the papers are those numbers in it, in that order."""
+    rows = np.arange(len(corpus.texts) // 2) if rows is None else np.asarray(rows, dtype=np.int64)
+    n = len(rows)
     both = sparse.csr_matrix((np.tile(np.array([2, 1], dtype=np.int32), n),
-                              (np.repeat(np.arange(n), 2), np.arange(2 * n))), shape=(n, 2 * n))
+                              (np.repeat(np.arange(n), 2), np.stack([2 * rows, 2 * rows + 1], axis=1).ravel())),
+                             shape=(n, len(corpus.texts)))
     tf = sparse.csr_matrix(both @ corpus.counts)
     tf.sort_indices()
     cols, bounds = tf.indices, tf.indptr
@@ -96,16 +99,18 @@ def _beyond_best(data: np.ndarray, bounds: np.ndarray, keep: int) -> np.ndarray:
 _LAST: dict[str, object] = {}  # the last result, by its inputs (serve rebuilds)
 
 
-def related_papers(papers: list[Paper], k: int = TOP_K, corpus: Corpus | None = None) -> dict[str, tuple[str, ...]]:
+def related_papers(papers: list[Paper], k: int = TOP_K, corpus: Corpus | None = None,
+                   rows=None) -> dict[str, tuple[str, ...]]:
     """slug -> the k most similar other papers' slugs, most similar first (ties by slug).
 
     `corpus`, if given, is `tokenize` of each paper's title and abstract, in turn (the tag scoring
-    needs it too). The last result is kept: a `serve` rebuild after a tags.yml or curation edit
+    needs it too); or, with `rows`, of a longer list of papers in which papers[i] is number
+    rows[i] (no need to pick their texts out first). The last result is kept: a `serve` rebuild after a tags.yml or curation edit
     that leaves titles and abstracts alone gets it back without redoing the TF-IDF.
     """
     key = _key(papers, k)
     if _LAST.get("key") != key:
-        _LAST.update(key=key, result=_related(list(papers), k, corpus))
+        _LAST.update(key=key, result=_related(list(papers), k, corpus, rows))
     return dict(_LAST["result"])  # type: ignore[call-overload]
 
 
@@ -142,10 +147,12 @@ def _key(papers: list[Paper], k: int) -> tuple:
     return (k, [(p.slug, p.title, p.abstract) for p in papers])
 
 
-def _related(papers: list[Paper], k: int, corpus: Corpus | None) -> dict[str, tuple[str, ...]]:
+def _related(papers: list[Paper], k: int, corpus: Corpus | None, rows=None) -> dict[str, tuple[str, ...]]:
     if len(papers) < 2:
         return {p.slug: () for p in papers}
-    matrix = _tfidf(corpus or tokenize(text for p in papers for text in (p.title, p.abstract)))
+    if corpus is None:
+        corpus, rows = tokenize(text for p in papers for text in (p.title, p.abstract)), None
+    matrix = _tfidf(corpus, rows=rows)
     slugs = [p.slug for p in papers]
     k = min(k, len(papers) - 1)
     out: dict[str, tuple[str, ...]] = {}

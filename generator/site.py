@@ -119,12 +119,10 @@ SEARCH_FULL_ABSTRACTS = 2000
 SEARCH_ABSTRACT_CHARS = 280
 
 # On lists of PARALLEL_MIN papers or more, a forked partner process (workers.py) works out the
-# related papers and renders the last PARTNER_PAGE_SHARE of the paper pages, while this one does
-# the rest. The share balances the two on the 10,000 papers benchmark: this process also renders
-# the index pages, and the partner's pages cost it time to send back.
-# (Without a partner, everything happens here, in the same order, with the same result.)
+# related papers while this one scores the tags and renders the index pages; then both render
+# paper pages, from either end, until they meet. (Without a partner, everything happens here,
+# in the same order, with the same result.)
 PARALLEL_MIN = 2500
-PARTNER_PAGE_SHARE = 0.62
 # Captures of about PARALLEL_MIN papers or more (by their size) are parsed by two processes.
 BYTES_PER_PAPER = 1500
 
@@ -310,7 +308,8 @@ def _build_site(root: Path, strict: bool, site_name: str, site_url: str, progres
     if len(papers) >= PARALLEL_MIN:
         partner = workers.partner(_partner_side, inputs, board={
             "related": ((len(shown), TOP_K), np.int32),
-            "scores": ((len(papers), len(taxonomy.matcher.tags)), np.int32)})
+            "scores": ((len(papers), len(taxonomy.matcher.tags)), np.int32),
+            "pages": ((2,), np.int64)})  # paper pages rendered: by this process, by the partner
     if partner is None:
         pages, search, lib, papers = _build_here(inputs, corpus, site_url, progress)
     else:
@@ -332,8 +331,9 @@ class _Inputs:
     site_name: str
     corpus: Corpus | None  # every paper's title and abstract, in turn (None: nothing new to split)
 
-    def shown_corpus(self) -> Corpus | None:
-        return None if self.corpus is None else _papers_texts(self.corpus, self.order)
+    def related_papers(self) -> dict[str, tuple[str, ...]]:
+        """Related papers of the shown papers, from the words of all of them."""
+        return related_papers(self.shown, TOP_K, self.corpus, None if self.corpus is None else self.order)
 
 
 def _library(inputs: _Inputs, related: dict | None = None) -> tuple[list[Paper], list[Paper], Library]:
@@ -349,19 +349,13 @@ def _index_chars(visible: list[Paper]) -> int | None:
     return None if len(visible) <= SEARCH_FULL_ABSTRACTS else SEARCH_ABSTRACT_CHARS
 
 
-def _page_cut(visible: list[Paper]) -> int:
-    """Where the partner's share of the paper pages starts."""
-    return len(visible) - int(len(visible) * PARTNER_PAGE_SHARE)
-
-
 def _build_here(inputs: _Inputs, corpus: Corpus | None, site_url: str, progress):
     """All in this process: related papers in a thread while this one scores the tags,
     classifies the papers and renders the index pages, feeds and exports. numpy and scipy let
     go of the interpreter lock for most of the TF-IDF, so the two overlap a little."""
     icons = icon_svgs(inputs.taxonomy)
     with ThreadPoolExecutor(max_workers=1) as pool:  # waits for the thread on the way out
-        shown_corpus = None if related_known(inputs.shown) else inputs.shown_corpus()
-        later = pool.submit(related_papers, inputs.shown, TOP_K, shown_corpus)
+        later = pool.submit(inputs.related_papers)
         tag_scores_of(inputs.papers, inputs.taxonomy, corpus)
         papers, visible, lib = _library(inputs)
         others = _render_indexes(lib, icons, inputs.site_name, site_url)  # they show no related papers
@@ -385,25 +379,41 @@ def _build_with_partner(partner: workers.Partner, inputs: _Inputs, corpus: Corpu
         related = related_from_array(posted, inputs.shown)
         remember_related(inputs.shown, TOP_K, related)
     else:  # the partner failed: work them out here
-        related = related_papers(inputs.shown, TOP_K, inputs.shown_corpus())
+        related = inputs.related_papers()
     lib = dataclasses.replace(lib, related=related)
-    index_chars, cut = _index_chars(visible), _page_cut(visible)
-    rendered = _render_papers(progress(visible[:cut], "Rendering papers"), lib, index_chars)
-    rest = partner.result()
-    if rest is workers.FAILED:
-        rest = _render_papers(visible[cut:], lib, index_chars)
-    return _collect(visible, rendered + rest, others) + (lib, papers)
+    # The paper pages: this process from the first, the partner from the last, until they meet
+    # (whichever is quicker today renders more). Each counts its pages on the board and stops
+    # at the other's count; at worst both render the page where they meet, and ours is used.
+    index_chars, done, count = _index_chars(visible), partner.shared("pages"), len(visible)
+    rendered = []
+    for paper in progress(visible, "Rendering papers"):
+        if len(rendered) >= count - done[1]:
+            break
+        rendered.append(render_paper(paper, lib, index_chars))
+        done[0] = len(rendered)
+    theirs = partner.result()  # from the last page backwards
+    if theirs is workers.FAILED:
+        rendered += _render_papers(visible[len(rendered):], lib, index_chars)
+    else:
+        rendered += theirs[:count - len(rendered)][::-1]
+    return _collect(visible, rendered, others) + (lib, papers)
 
 
 def _partner_side(link: workers.Link, inputs: _Inputs) -> list[tuple[str, str]]:
     """The forked partner's part: related papers, then its share of the paper pages."""
-    related = related_papers(inputs.shown, TOP_K, inputs.shown_corpus())
+    related = inputs.related_papers()
     link.post("related", related_as_array(related, inputs.shown, TOP_K))
     scores = _scores_from_array(link.wait("scores"), inputs.taxonomy)
     known = _known_scores(inputs.taxonomy)
     known.update(((paper.title, paper.abstract), paper_scores) for paper, paper_scores in zip(inputs.papers, scores))
     _papers, visible, lib = _library(inputs, related)
-    return _render_papers(visible[_page_cut(visible):], lib, _index_chars(visible))
+    index_chars, done, out = _index_chars(visible), link.shared("pages"), []
+    for paper in reversed(visible):  # from the last page, until this process's count
+        if len(visible) - len(out) <= done[0]:
+            break
+        out.append(render_paper(paper, lib, index_chars))
+        done[1] = len(out)
+    return out
 
 
 def _collect(visible: list[Paper], rendered: list[tuple[str, str]], others: dict[str, str]):

@@ -111,6 +111,11 @@ class _Side:
         self._posted: set[str] = set()
         self._result: Any = FAILED
 
+    def shared(self, name: str):
+        """The live array `name` on the board: both sides see each other's writes at once (for
+        progress counters; an aligned int64 is read and written whole)."""
+        return self._board.arrays[name]
+
     def post(self, name: str, values: Any) -> None:
         """Put `values` on the board under `name` and tell the other side."""
         self._board.arrays[name][...] = values
