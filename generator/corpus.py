@@ -130,6 +130,13 @@ def tokenize(texts) -> Corpus:
 ARROW_MIN = 1 << 20
 
 
+def preload_arrow(text_bytes: int) -> None:
+    """Import pyarrow now if `tokenize` of about this much text will use it (while waiting for
+    something else, rather than inside tokenize)."""
+    if text_bytes >= ARROW_MIN:
+        import pyarrow.compute  # noqa: F401
+
+
 def _number_words(joined: bytes) -> tuple[tuple[bytes, ...], np.ndarray]:
     """(the distinct words in sorted order, the id of each word of `joined` in turn): `joined`
     is lower-case letters, digits and spaces."""
