@@ -314,7 +314,9 @@ def _build_site(root: Path, strict: bool, site_name: str, site_url: str, progres
         partner = workers.partner(_partner_side, inputs, board={
             "related": ((len(shown), TOP_K), np.int32),
             "scores": ((len(papers), len(taxonomy.matcher.tags)), np.int32),
-            "pages": ((2,), np.int64)})  # paper pages rendered: by this process, by the partner
+            "pages": ((2,), np.int64),  # paper pages rendered: by this process, by the partner
+            "text": ((_text_room(shown),), np.uint8),  # the partner's pages, UTF-8 ...
+            "spans": ((len(shown), 3), np.int64)})  # ... page j from the end: start, search, end
     if partner is None:
         pages, search, lib, papers = _build_here(inputs, corpus, site_url, progress)
     else:
@@ -396,15 +398,25 @@ def _build_with_partner(partner: workers.Partner, inputs: _Inputs, corpus: Corpu
             break
         rendered.append(render_paper(paper, lib, index_chars))
         done[0] = len(rendered)
-    theirs = partner.result()  # from the last page backwards
+    theirs = partner.result()  # how many pages, from the last backwards
     if theirs is workers.FAILED:
         rendered += _render_papers(visible[len(rendered):], lib, index_chars)
-    else:
-        rendered += theirs[:count - len(rendered)][::-1]
+    else:  # read from shared memory, not pickled through a pipe
+        text, spans = memoryview(partner.shared("text")), partner.shared("spans")[:count - len(rendered)].tolist()
+        rendered += [(str(text[start:middle], "utf-8", "surrogatepass"), str(text[middle:end], "utf-8", "surrogatepass"))
+                     for start, middle, end in reversed(spans)]
     return _collect(visible, rendered, others) + (lib, papers)
 
 
-def _partner_side(link: workers.Link, inputs: _Inputs) -> list[tuple[str, str]]:
+def _text_room(papers: list[Paper]) -> int:
+    """Bytes enough for these papers' pages with their search HTML, with room to spare: a page
+    is mostly its abstract (twice, with the search HTML), its title (in the related lists of a
+    few others too) and a few KB of markup. Only the bytes written take memory; if it runs
+    out anyway, the partner stops early and this process renders the rest."""
+    return sum(4 * (2 * len(p.abstract) + 16 * len(p.title)) + 16384 for p in papers)
+
+
+def _partner_side(link: workers.Link, inputs: _Inputs) -> int:
     """The forked partner's part: related papers, then its share of the paper pages."""
     related = inputs.related_papers()
     link.post("related", related_as_array(related, inputs.shown, TOP_K))
@@ -412,13 +424,20 @@ def _partner_side(link: workers.Link, inputs: _Inputs) -> list[tuple[str, str]]:
     known = _known_scores(inputs.taxonomy)
     known.update(((paper.title, paper.abstract), paper_scores) for paper, paper_scores in zip(inputs.papers, scores))
     _papers, visible, lib = _library(inputs, related)
-    index_chars, done, out = _index_chars(visible), link.shared("pages"), []
+    index_chars, done = _index_chars(visible), link.shared("pages")
+    text, spans, at, count = link.shared("text"), link.shared("spans"), 0, 0
     for paper in reversed(visible):  # from the last page, until this process's count
-        if len(visible) - len(out) <= done[0]:
+        if len(visible) - count <= done[0]:
             break
-        out.append(render_paper(paper, lib, index_chars))
-        done[1] = len(out)
-    return out
+        page, search = (part.encode("utf-8", "surrogatepass") for part in render_paper(paper, lib, index_chars))
+        middle, end = at + len(page), at + len(page) + len(search)
+        if end > len(text):  # out of room: this process renders the rest
+            break
+        text[at:middle], text[middle:end] = np.frombuffer(page, np.uint8), np.frombuffer(search, np.uint8)
+        spans[count] = (at, middle, end)
+        at, count = end, count + 1
+        done[1] = count
+    return count
 
 
 def _collect(visible: list[Paper], rendered: list[tuple[str, str]], others: dict[str, str]):
