@@ -321,7 +321,7 @@ def _build_site(root: Path, strict: bool, site_name: str, site_url: str, progres
         pages, search, lib, papers = _build_here(inputs, corpus, site_url, progress)
     else:
         with partner:
-            pages, search, lib, papers = _build_with_partner(partner, inputs, corpus, site_url, progress)
+            pages, search, lib, papers = _build_with_partner(partner, inputs, corpus, site_url)
     return Site(pages, lib, papers, curation, problems, search)
 
 
@@ -372,7 +372,7 @@ def _build_here(inputs: _Inputs, corpus: Corpus | None, site_url: str, progress)
     return _collect(visible, rendered, others) + (lib, papers)
 
 
-def _build_with_partner(partner: workers.Partner, inputs: _Inputs, corpus: Corpus | None, site_url: str, progress):
+def _build_with_partner(partner: workers.Partner, inputs: _Inputs, corpus: Corpus | None, site_url: str):
     """Two processes. The partner works out related papers (on its own core, so nothing waits
     for the interpreter lock) and posts them; this one scores the tags, posts the scores and
     renders the index pages. Then each renders its share of the paper pages."""
@@ -393,7 +393,7 @@ def _build_with_partner(partner: workers.Partner, inputs: _Inputs, corpus: Corpu
     # at the other's count; at worst both render the page where they meet, and ours is used.
     index_chars, done, count = _index_chars(visible), partner.shared("pages"), len(visible)
     rendered = []
-    for paper in progress(visible, "Rendering papers"):
+    for paper in visible:  # (no progress bar: it would stop where the two meet)
         if len(rendered) >= count - done[1]:
             break
         rendered.append(render_paper(paper, lib, index_chars))
@@ -413,7 +413,7 @@ def _text_room(papers: list[Paper]) -> int:
     is mostly its abstract (twice, with the search HTML), its title (in the related lists of a
     few others too) and a few KB of markup. Only the bytes written take memory; if it runs
     out anyway, the partner stops early and this process renders the rest."""
-    return sum(4 * (2 * len(p.abstract) + 16 * len(p.title)) + 16384 for p in papers)
+    return sum(2 * (2 * len(p.abstract) + 12 * len(p.title)) + 8192 for p in papers)
 
 
 def _partner_side(link: workers.Link, inputs: _Inputs) -> int:

@@ -45,9 +45,10 @@ def build_settings():
       128 KiB, such as numpy's arrays, is its own mapping), and the next allocation faults it back
       in, page by page. A 10,000 papers build faulted 135,000 pages, 0.9 s of system time on this
       virtual machine; keeping freed memory for reuse halves that, and peak memory is unchanged.
-    * Related papers are worked out in a thread (site.py) that hands Python's interpreter lock
-      back and forth with the main thread about 150 times, once around each numpy call; each time
-      it waits up to the switch interval (5 ms by default) for the main thread to let go.
+    * Without a partner process (small lists, `serve` rebuilds), related papers are worked out in
+      a thread (site.py) that hands Python's interpreter lock back and forth with the main thread
+      about 150 times, once around each numpy call; each time it waits up to the switch interval
+      (5 ms by default) for the main thread to let go.
     """
     enabled, interval = gc.isenabled(), sys.getswitchinterval()
     gc.disable()

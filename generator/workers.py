@@ -15,12 +15,14 @@ None and the caller does all the work itself):
   threads, so its rebuilds never fork (its caches make them cheap anyway); its first build, made
   before the server starts, does, like `mkdocs build`, the CLI and the benchmark. (numpy's
   OpenBLAS keeps a thread pool that `threading` does not see; OpenBLAS resets it at fork, and
-  the child never calls BLAS: sparse products and argmax are not BLAS.)
-- `os.pipe` or `os.fork` fails (no free process or file descriptor, not enough memory).
+  the child never calls BLAS: sparse products and argmax are not BLAS. pyarrow starts threads
+  too; the page partner, forked after the words are split, never calls it.)
+- `os.pipe`, the shared memory or `os.fork` fails (no free process or file descriptor, not
+  enough memory).
 If the child fails (killed, out of memory, an exception), the parent's `wait` returns None and
 `result` returns FAILED, after saying so on stderr: the parent then does the child's part
 itself, and a real error is raised there with its usual message. If the parent fails, the
-child ends at its next `wait`, or is killed when the parent closes the partnership. Nothing the
+child ends at its next `wait`, or is killed when the parent closes the partnership or dies. Nothing the
 child logs reaches MkDocs, so `fn` must report problems by its result, never by logging.
 """
 
@@ -42,7 +44,7 @@ ENV = "PAPERSHELF_WORKERS"
 
 
 def available() -> bool:
-    """Whether `start` will fork: a second core, Linux, no other thread, not switched off."""
+    """Whether `partner` will fork: a second core, Linux, no other thread, not switched off."""
     if os.environ.get(ENV, "").strip() in ("0", "1") or sys.platform != "linux" or not hasattr(os, "fork"):
         return False  # (macOS has fork, but its system libraries are not safe to use after it)
     try:
@@ -217,6 +219,21 @@ class Partner(_Side):
         self.close()
 
 
+def _end_with(parent: int) -> None:
+    """In the child: be killed when the parent dies, even by SIGKILL (Linux's PR_SET_PDEATHSIG),
+    rather than finish work nobody will collect; and leave Ctrl-C to the parent, which stops
+    the child when it closes the partnership."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):  # pragma: no cover  (not Linux: no fork here anyway)
+        pass
+    if os.getppid() != parent:  # the parent died before that took effect
+        os._exit(1)
+
+
 def partner(fn: Callable[..., Any], *args: Any, board: dict[str, tuple[tuple[int, ...], Any]]) -> Partner | None:
     """Fork a child that runs `fn(link, *args)` alongside this process; None if `available()` is
     False or forking fails (then the caller does all the work itself).
@@ -239,8 +256,14 @@ def partner(fn: Callable[..., Any], *args: Any, board: dict[str, tuple[tuple[int
         os.close(down_read)
         os.close(down_write)
         return None
-    shared = _Board(board)
+    try:
+        shared = _Board(board)
+    except (OSError, ValueError, OverflowError):  # no memory for the mapping: no partner
+        for fd in (down_read, down_write, up_read, up_write):
+            os.close(fd)
+        return None
     gc.freeze()  # the child's collections then leave the objects it shares with us alone
+    parent = os.getpid()
     try:
         with warnings.catch_warnings():  # Python 3.12+ warns about the (harmless) OpenBLAS thread
             warnings.simplefilter("ignore", DeprecationWarning)
@@ -253,6 +276,7 @@ def partner(fn: Callable[..., Any], *args: Any, board: dict[str, tuple[tuple[int
     if pid == 0:  # the child: work, send, and leave without running the parent's exit handlers
         code = 1
         try:
+            _end_with(parent)
             os.close(down_write)
             os.close(up_read)
             link = Link(shared, _Channel(down_read, "rb"), _Channel(up_write, "wb"))

@@ -36,6 +36,8 @@ if len(sys.argv) > 2 and sys.argv[2] != "-":
 if len(sys.argv) > 3 and sys.argv[3] == "reading":  # the process parsing half the captures dies
     real_read = generator.site._read_jobs
     generator.site._read_jobs = lambda link, jobs: os._exit(9) if link is not None else real_read(link, jobs)
+elif len(sys.argv) > 3 and sys.argv[3] == "cramped":  # little room for the partner's pages
+    generator.site._text_room = lambda papers: 200_000
 elif len(sys.argv) > 3:  # the partner dies "early" (before posting related papers) or "late"
     real_side = generator.site._partner_side
     def dying_side(link, inputs):
@@ -177,6 +179,9 @@ try:
 except ChildProcessError:
     out["children_left"] = False
 out["fds_leaked"] = open_fds() - fds
+fds = open_fds()
+out["no_memory"] = workers.partner(swap, "works", board={"huge": ((1 << 62,), np.uint8)})
+out["fds_leaked_no_memory"] = open_fds() - fds
 real_fork = os.fork
 def no_fork():
     raise BlockingIOError(11, "Resource temporarily unavailable")
@@ -202,10 +207,19 @@ def test_a_failed_partner_is_reported_and_nothing_is_left_behind():
                    "raises": {"up": None, "up_from_child": False, "result": "FAILED"},
                    "dies_early": {"up": None, "up_from_child": False, "result": "FAILED"},
                    "dies_late": {"up": [2, 3], "up_from_child": True, "result": "FAILED"},
-                   "children_left": False, "fds_leaked": 0, "fork_fails": None, "with_a_thread": None}
+                   "children_left": False, "fds_leaked": 0, "no_memory": None, "fds_leaked_no_memory": 0,
+                   "fork_fails": None, "with_a_thread": None}
     # Each failed child is reported once (with the child's traceback when it raised).
     assert result.stderr.count("the worker process failed") == 3
     assert "RuntimeError: only in the child" in result.stderr
+
+
+@needs_two_cores
+def test_a_partner_out_of_room_for_its_pages_leaves_the_rest_to_this_process(synthetic_project):
+    one = _build(synthetic_project, workers="1")
+    cramped = _build(synthetic_project, workers=None, partner_dies="cramped")
+    assert cramped["forks"] == 2 and "the worker process failed" not in cramped["stderr"]
+    assert cramped["digest"] == one["digest"] and cramped["pages"] == one["pages"]
 
 
 @needs_two_cores
@@ -231,3 +245,35 @@ def test_papershelf_workers_1_keeps_everything_in_one_process():
 def test_workers_code_is_documented():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "PAPERSHELF_WORKERS" in readme
+
+
+_ORPHAN = """
+import os, signal, sys, time
+import numpy as np
+from generator import workers
+def sleeper(link):
+    time.sleep(60)
+partner = workers.partner(sleeper, board={"x": ((1,), np.int8)})
+print(partner._pid, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)  # dies without closing the partnership
+"""
+
+
+@needs_two_cores
+def test_a_partner_does_not_outlive_a_killed_parent(tmp_path):
+    import time
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("PAPERSHELF_WORKERS", None)
+    with open(tmp_path / "out", "w") as out:  # a file, not a pipe: nothing waits for the child
+        subprocess.run([sys.executable, "-c", _ORPHAN], stdout=out, stderr=subprocess.DEVNULL, env=env, timeout=60)
+    child = int((tmp_path / "out").read_text().split()[0])
+    for _ in range(50):
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(child, 9)
+        pytest.fail("the partner kept running after its parent was killed")
