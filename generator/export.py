@@ -6,7 +6,7 @@ import json
 
 from .library import Library
 from .model import LINK_KINDS, Paper
-from .render.bibtex import bibtex_entry
+from .render.bibtex import paper_bibtex
 
 
 def record(paper: Paper) -> dict:
@@ -44,4 +44,4 @@ def papers_json(papers: list[Paper]) -> str:
 
 
 def papers_bib(papers: list[Paper], lib: Library) -> str:
-    return "\n".join(bibtex_entry(p, [lib.list_title(f) for f in p.lists]) for p in papers)
+    return "\n".join(paper_bibtex(p, lib) for p in papers)

@@ -5,6 +5,7 @@ Renderers take a `Library` and return text; they never read files or look anythi
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 from .curation import ReadingPath
@@ -36,6 +37,14 @@ class Library:
         # Fragments of HTML the renderers build once and reuse (a paper's link appears on the
         # pages of the papers it is related to): key -> text, filled as pages are rendered.
         object.__setattr__(self, "fragments", {})
+
+    def with_related(self, related: dict[str, tuple[str, ...]]) -> "Library":
+        """This library with these related papers: `dataclasses.replace` without building the
+        indexes of __post_init__ again. The papers are the same, so it shares them, and the
+        fragments built so far (none of which shows related papers)."""
+        new = copy.copy(self)
+        object.__setattr__(new, "related", related)
+        return new
 
     def paper(self, slug: str) -> Paper | None:
         return self.by_slug.get(slug)  # type: ignore[attr-defined]

@@ -9,6 +9,7 @@ mutate another's data.
 from __future__ import annotations
 
 from dataclasses import MISSING, dataclass, field, fields
+from functools import cached_property
 
 # Link kinds, in the order buttons are shown on a paper page.
 LINK_KINDS = ("code", "project", "model", "dataset", "space", "huggingface", "other")
@@ -63,8 +64,9 @@ class Paper:
     hidden: bool = False
     extra: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
-    @property
+    @cached_property
     def code(self) -> tuple[str, ...]:
+        """The code links' URLs (asked for on every page and table: worked out once a paper)."""
         return tuple(link.url for link in self.links if link.kind == "code")
 
     @property
@@ -108,4 +110,6 @@ def replace_paper(paper: Paper, **changes) -> Paper:
     new = object.__new__(Paper)
     new.__dict__.update(paper.__dict__)
     new.__dict__.update(changes)
+    if "links" in changes:
+        new.__dict__.pop("code", None)  # a cached_property of the old links
     return new

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import dataclasses
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
@@ -367,7 +366,7 @@ def _build_here(inputs: _Inputs, corpus: Corpus | None, site_url: str, progress)
         papers, visible, lib = _library(inputs)
         others = _render_indexes(lib, icons, inputs.site_name, site_url)  # they show no related papers
         related = later.result()
-    lib = dataclasses.replace(lib, related=related)
+    lib = lib.with_related(related)
     rendered = _render_papers(progress(visible, "Rendering papers"), lib, _index_chars(visible))
     return _collect(visible, rendered, others) + (lib, papers)
 
@@ -387,7 +386,7 @@ def _build_with_partner(partner: workers.Partner, inputs: _Inputs, corpus: Corpu
         remember_related(inputs.shown, TOP_K, related)
     else:  # the partner failed: work them out here
         related = inputs.related_papers()
-    lib = dataclasses.replace(lib, related=related)
+    lib = lib.with_related(related)
     # The paper pages: this process from the first, the partner from the last, until they meet
     # (whichever is quicker today renders more). Each counts its pages on the board and stops
     # at the other's count; at worst both render the page where they meet, and ours is used.

@@ -27,3 +27,13 @@ def bibtex_entry(paper: Paper, list_titles: list[str]) -> str:
         fields.append(("note", "Listed in: " + bib_escape("; ".join(list_titles))))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@misc{{{paper.slug},\n{body}\n}}\n"
+
+
+def paper_bibtex(paper: Paper, lib) -> str:
+    """`bibtex_entry` of a paper in `lib` (a Library), made once per build: papers.bib and the
+    paper's page both show it."""
+    key = ("bibtex", paper.slug)
+    entry = lib.fragments.get(key)
+    if entry is None:
+        entry = lib.fragments[key] = bibtex_entry(paper, [lib.list_title(f) for f in paper.lists])
+    return entry

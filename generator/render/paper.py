@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from ..library import HOME, Library, paper_src, path_src, theme_src
 from ..model import Paper
-from .bibtex import bibtex_entry
+from .bibtex import paper_bibtex
 from .lists import tag_url
 from .markup import esc, front_matter, href, quote_plus, safe_url
 from .note import render_note
@@ -223,7 +223,7 @@ def render_paper(paper: Paper, lib: Library, index_chars: int | None = None) -> 
     body.append('<h2 id="listed-in" data-search-exclude>Listed in</h2>')
     body.append('<ul class="ps-lists" data-search-exclude>' + "".join(f"<li>{esc(t)}</li>" for t in list_titles) + "</ul>")
     body.append('<h2 id="cite" data-search-exclude>Cite</h2>')
-    body.append('<div class="ps-cite" data-search-exclude><pre><code class="ps-bibtex">' + esc(bibtex_entry(paper, list_titles))
+    body.append('<div class="ps-cite" data-search-exclude><pre><code class="ps-bibtex">' + esc(paper_bibtex(paper, lib))
                 .replace("\n", "&#10;") + "</code></pre>"
                 '<button type="button" class="md-button ps-copy" data-copy=".ps-bibtex">Copy BibTeX</button></div>')
     body.append(f'<p class="ps-back" data-search-exclude><a href="{href(src, HOME)}">← All themes</a></p>')
