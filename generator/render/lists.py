@@ -43,37 +43,40 @@ def page(meta: dict, body: list[str]) -> str:
     return front_matter(meta) + "\n" + "\n".join(b for b in body if b) + "\n"
 
 
+def _row_cells(paper: Paper, lib: Library) -> tuple[str, str, str, str]:
+    """A paper's table row, but for its link and tags (which depend on the page's depth):
+    (the <tr> with its data attributes, the escaped title, the year, the last three cells)."""
+    code = next((u for u in map(safe_url, paper.code) if u), None)
+    title = esc(paper.title)
+    code_html = (f'<a class="ps-code-icon" href="{code}" title="Code" aria-label="Code for {title}">'
+                 f"&lt;/&gt;</a>") if code else ""
+    theme = lib.theme_of(paper)
+    upvotes = "" if paper.upvotes is None else paper.upvotes
+    head = (f'<tr data-year="{paper.year or ""}" data-tags="{esc(" ".join(paper.tags))}" '
+            f'data-code="{1 if code else 0}" data-upvotes="{-1 if paper.upvotes is None else paper.upvotes}" '
+            f'data-date="{esc(paper.date or "")}" data-theme="{esc(paper.theme)}">')
+    tail = f'<td>{esc(theme.title) if theme else ""}</td><td>{code_html}</td><td>{upvotes}</td></tr>'
+    return head, title, str(paper.year or ""), tail
+
+
 def paper_table(papers: list[Paper], lib: Library, src: str, filters: bool = True,
                 table_id: str = "papers") -> str:
     """The sortable, filterable table of papers used by theme and index pages."""
     rows = []
     tag_links: dict[str, str] = {}  # per table: a tag's link is the same in every row
-    theme_titles: dict[str, str] = {}
+    fragments = lib.fragments  # type: ignore[attr-defined]
     for paper in papers:
         for slug in paper.tags:
             if slug not in tag_links:
                 tag = lib.taxonomy.tag(slug)
                 tag_links[slug] = f'<a href="{tag_url(src, tag)}">{esc(tag.label)}</a>' if tag else ""
         tag_html = ", ".join(tag_links[s] for s in paper.tags if tag_links[s])
-        code = next((u for u in map(safe_url, paper.code) if u), None)
-        title = esc(paper.title)
-        code_html = (f'<a class="ps-code-icon" href="{code}" title="Code" aria-label="Code for {title}">'
-                     f"&lt;/&gt;</a>") if code else ""
-        if paper.theme not in theme_titles:
-            theme = lib.theme_of(paper)
-            theme_titles[paper.theme] = esc(theme.title) if theme else ""
-        upvotes = "" if paper.upvotes is None else paper.upvotes
-        rows.append(
-            f'<tr data-year="{paper.year or ""}" data-tags="{esc(" ".join(paper.tags))}" '
-            f'data-code="{1 if code else 0}" data-upvotes="{-1 if paper.upvotes is None else paper.upvotes}" '
-            f'data-date="{esc(paper.date or "")}" data-theme="{esc(paper.theme)}">'
-            f'<td><a href="{href(src, paper_src(paper.slug))}">{title}</a></td>'
-            f'<td>{paper.year or ""}</td>'
-            f'<td>{tag_html}</td>'
-            f'<td>{theme_titles[paper.theme]}</td>'
-            f"<td>{code_html}</td>"
-            f'<td>{upvotes}</td></tr>'
-        )
+        cells = fragments.get(("row", paper.slug))
+        if cells is None:  # what does not depend on the page: made once, for every table
+            cells = fragments[("row", paper.slug)] = _row_cells(paper, lib)
+        head, title, year, tail = cells
+        rows.append(f'{head}<td><a href="{href(src, paper_src(paper.slug))}">{title}</a></td>'
+                    f'<td>{year}</td><td>{tag_html}</td>{tail}')
     head = ("<thead><tr><th data-sort=\"text\">Title</th><th data-sort=\"num\">Year</th><th>Tags</th>"
             "<th data-sort=\"text\">Theme</th><th data-sort=\"num\">Code</th><th data-sort=\"num\">Upvotes</th></tr></thead>")
     # Tables repeat titles the paper pages already index: kept out of search (smaller index).
