@@ -227,7 +227,7 @@ def _end_with(parent: int) -> None:
     try:
         import ctypes
 
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None).prctl(ctypes.c_int(1), ctypes.c_ulong(signal.SIGKILL))  # PR_SET_PDEATHSIG = 1
     except (OSError, AttributeError):  # pragma: no cover  (not Linux: no fork here anyway)
         pass
     if os.getppid() != parent:  # the parent died before that took effect
