@@ -128,7 +128,7 @@ PARALLEL_MIN = 2500
 # This one parses the first OWN_READ_SHARE of the bytes: it also imports pyarrow meanwhile
 # (0.1 s, which tokenize would otherwise spend after the parse, with the other core idle).
 BYTES_PER_PAPER = 1500
-OWN_READ_SHARE = 0.4
+OWN_READ_SHARE = 0.45
 
 TAGS_FILE = "tags.yml"
 CURATION_FILE = "curation.yml"
