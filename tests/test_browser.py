@@ -513,6 +513,19 @@ def _axe(browse, scheme: str, path: str) -> list[dict]:
     page = browse.page(scheme=scheme, bypass_csp=True)
     browse.goto(page, path)
     assert _scheme(page) == ("slate" if scheme == "dark" else "default")
+    # Material fades the repository facts in (version, stars: served by the route above) once
+    # they arrive; axe measuring contrast mid-fade saw 4.4:1 where the settled header has 4.6:1.
+    # So wait for the facts, then for every animation that ends, to end.
+    page.evaluate("""async () => {
+        const deadline = Date.now() + 5000;
+        while (document.querySelector('.md-source') && !document.querySelector('.md-source__repository--active')
+               && Date.now() < deadline) {
+            await new Promise(resolve => setTimeout(resolve, 50));
+        }
+        const ending = document.getAnimations().filter(a => a.effect
+            && a.effect.getComputedTiming().endTime !== Infinity);
+        await Promise.all(ending.map(a => a.finished.catch(() => null)));
+    }""")
     page.add_script_tag(path=str(AXE_JS))
     found = page.evaluate("""async () => {
         const result = await axe.run(document, {resultTypes: ['violations']});
