@@ -14,6 +14,9 @@ from .model import Paper
 from .taxonomy import Tag, Taxonomy, Theme
 
 
+_UNBUILT = object()
+
+
 @dataclass(frozen=True)
 class Library:
     papers: tuple[Paper, ...]  # visible papers, in site order (render.lists.sort_key): renderers rely on it
@@ -34,9 +37,16 @@ class Library:
                 by_tag.setdefault(tag, []).append(paper)
         object.__setattr__(self, "_by_theme", by_theme)
         object.__setattr__(self, "_by_tag", by_tag)
-        # Fragments of HTML the renderers build once and reuse (a paper's link appears on the
-        # pages of the papers it is related to): key -> text, filled as pages are rendered.
-        object.__setattr__(self, "fragments", {})
+        object.__setattr__(self, "fragments", {})  # see fragment()
+
+    def fragment(self, key: tuple, build):
+        """The fragment of HTML (or any value) stored under `key`, built by `build()` the first
+        time it is asked for: a paper appears in the related lists and tables of many pages, a
+        tag on many pages. Keys of fragments with relative links end with the page's depth."""
+        value = self.fragments.get(key, _UNBUILT)  # type: ignore[attr-defined]
+        if value is _UNBUILT:
+            value = self.fragments[key] = build()  # type: ignore[attr-defined]
+        return value
 
     def with_related(self, related: dict[str, tuple[str, ...]]) -> "Library":
         """This library with these related papers: `dataclasses.replace` without building the

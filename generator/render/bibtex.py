@@ -32,8 +32,5 @@ def bibtex_entry(paper: Paper, list_titles: list[str]) -> str:
 def paper_bibtex(paper: Paper, lib) -> str:
     """`bibtex_entry` of a paper in `lib` (a Library), made once per build: papers.bib and the
     paper's page both show it."""
-    key = ("bibtex", paper.slug)
-    entry = lib.fragments.get(key)
-    if entry is None:
-        entry = lib.fragments[key] = bibtex_entry(paper, [lib.list_title(f) for f in paper.lists])
-    return entry
+    return lib.fragment(("bibtex", paper.slug),
+                        lambda: bibtex_entry(paper, [lib.list_title(f) for f in paper.lists]))

@@ -64,17 +64,14 @@ def paper_table(papers: list[Paper], lib: Library, src: str, filters: bool = Tru
     """The sortable, filterable table of papers used by theme and index pages."""
     rows = []
     tag_links: dict[str, str] = {}  # per table: a tag's link is the same in every row
-    fragments = lib.fragments  # type: ignore[attr-defined]
     for paper in papers:
         for slug in paper.tags:
             if slug not in tag_links:
                 tag = lib.taxonomy.tag(slug)
                 tag_links[slug] = f'<a href="{tag_url(src, tag)}">{esc(tag.label)}</a>' if tag else ""
         tag_html = ", ".join(tag_links[s] for s in paper.tags if tag_links[s])
-        cells = fragments.get(("row", paper.slug))
-        if cells is None:  # what does not depend on the page: made once, for every table
-            cells = fragments[("row", paper.slug)] = _row_cells(paper, lib)
-        head, title, year, tail = cells
+        # What does not depend on the page: made once, for every table the paper is in.
+        head, title, year, tail = lib.fragment(("row", paper.slug), lambda: _row_cells(paper, lib))
         rows.append(f'{head}<td><a href="{href(src, paper_src(paper.slug))}">{title}</a></td>'
                     f'<td>{year}</td><td>{tag_html}</td>{tail}')
     head = ("<thead><tr><th data-sort=\"text\">Title</th><th data-sort=\"num\">Year</th><th>Tags</th>"

@@ -44,7 +44,7 @@ def paper_meta(paper: Paper, lib: Library) -> dict:
         "links": {kind: by_kind[kind] for kind in _LINK_KINDS if kind in by_kind},
         "lists": list(paper.lists),
         "theme": paper.theme,
-        "tags": [label for t in paper.tags if (label := _once(lib, ("label", t), lambda: _tag_label(t, lib))) is not None],
+        "tags": [label for t in paper.tags if (label := lib.fragment(("label", t), lambda: _tag_label(t, lib))) is not None],
     }
     if paper.status:
         meta["status"] = paper.status
@@ -99,7 +99,7 @@ def header(paper: Paper, lib: Library, src: str) -> str:
     if paper.tags:
         home = href(src, HOME)
         chips = [chip for slug in paper.tags
-                 if (chip := _once(lib, ("chip", slug, home), lambda: tag_chip(slug, lib, src)))]
+                 if (chip := lib.fragment(("chip", slug, home), lambda: tag_chip(slug, lib, src)))]
         if chips:
             parts.append(f'<p class="ps-tags">Tags: {", ".join(chips)}</p>')
     if paper.note:
@@ -129,17 +129,6 @@ def path_position(paper: Paper, lib: Library, src: str) -> str:
     return "\n".join(parts)
 
 
-def _once(lib: Library, key: tuple, build):
-    """A fragment of HTML built the first time it is asked for, then reused (a paper appears in
-    the related lists of several papers, a tag on many pages). Fragments with links end their
-    key with the page's depth (`href(src, HOME)`): the same on every page at that depth."""
-    fragments = lib.fragments  # type: ignore[attr-defined]
-    fragment = fragments.get(key)
-    if fragment is None:
-        fragment = fragments[key] = build()
-    return fragment
-
-
 def _tag_label(slug: str, lib: Library) -> str | None:
     """A tag's label, escaped (None for a tag tags.yml no longer has)."""
     tag = lib.taxonomy.tag(slug)
@@ -165,7 +154,7 @@ def related_item(slug: str, lib: Library, src: str) -> str:
 def related_list(paper: Paper, lib: Library, src: str) -> str:
     home = href(src, HOME)
     items = [item for slug in lib.related.get(paper.slug, ())
-             if (item := _once(lib, ("related", slug, home), lambda: related_item(slug, lib, src)))]
+             if (item := lib.fragment(("related", slug, home), lambda: related_item(slug, lib, src)))]
     if not items:
         return ""
     return ('<h2 id="related" data-search-exclude>Related papers</h2>\n<ul class="ps-related" data-search-exclude>'
