@@ -129,15 +129,21 @@ class _Side:
     def wait(self, name: str):
         """A copy of the array the other side posted as `name`, once it has; None if it has gone."""
         while name not in self._posted:
-            message = self._inbox.receive()
-            if message is None:
+            if not self._take_message():
                 return None
-            kind, value = message
-            if kind == "post":
-                self._posted.add(value)
-            else:
-                self._result = value
         return self._board.arrays[name].copy()
+
+    def _take_message(self) -> bool:
+        """Read the next message (a post, or the result); False at the end of the pipe."""
+        message = self._inbox.receive()
+        if message is None:
+            return False
+        kind, value = message
+        if kind == "post":
+            self._posted.add(value)
+        else:
+            self._result = value
+        return True
 
 
 class Link(_Side):
@@ -163,15 +169,8 @@ class Partner(_Side):
 
     def result(self) -> Any:
         """What `fn` returned, or FAILED (reported on stderr) if the child did not deliver it."""
-        while self._result is FAILED:
-            message = self._inbox.receive()
-            if message is None:
-                break
-            kind, value = message
-            if kind == "post":
-                self._posted.add(value)
-            else:
-                self._result = value
+        while self._result is FAILED and self._take_message():
+            pass
         if self._result is FAILED:
             self._fail()
         self.close()
@@ -246,20 +245,15 @@ def partner(fn: Callable[..., Any], *args: Any, board: dict[str, tuple[tuple[int
     """
     if not available():
         return None
+    opened: list[int] = []
     try:
         down_read, down_write = os.pipe()  # parent -> child
-    except OSError:
-        return None
-    try:
+        opened += (down_read, down_write)
         up_read, up_write = os.pipe()  # child -> parent
-    except OSError:
-        os.close(down_read)
-        os.close(down_write)
-        return None
-    try:
+        opened += (up_read, up_write)
         shared = _Board(board)
-    except (OSError, ValueError, OverflowError):  # no memory for the mapping: no partner
-        for fd in (down_read, down_write, up_read, up_write):
+    except (OSError, ValueError, OverflowError):  # no descriptor, or no memory for the board
+        for fd in opened:
             os.close(fd)
         return None
     gc.freeze()  # the child's collections then leave the objects it shares with us alone
@@ -270,7 +264,7 @@ def partner(fn: Callable[..., Any], *args: Any, board: dict[str, tuple[tuple[int
             pid = os.fork()
     except OSError:
         gc.unfreeze()
-        for fd in (down_read, down_write, up_read, up_write):
+        for fd in opened:
             os.close(fd)
         return None
     if pid == 0:  # the child: work, send, and leave without running the parent's exit handlers
