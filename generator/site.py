@@ -46,12 +46,13 @@ from .tuning import build_settings
 _READ_CACHE: dict[tuple, object] = {}
 
 
-def _cache_key(path: Path, source: Source, reader) -> tuple | None:
+def _cache_key(path: Path, source: Source, reader) -> tuple[tuple | None, int]:
+    """(the read cache's key for this capture, its size in bytes); (None, 0) if it cannot be read."""
     try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        data = path.read_bytes()
     except OSError:
-        return None  # the reader reports the problem
-    return (str(path), source.captured, reader.__module__, digest)
+        return None, 0  # the reader reports the problem
+    return (str(path), source.captured, reader.__module__, hashlib.sha256(data).hexdigest()), len(data)
 
 
 def _read_jobs(_link, jobs: list) -> list:
@@ -62,9 +63,9 @@ def _read_all(jobs: list) -> list:
     """Each job's ReadResult (job: source, path, reader), from the cache where the bytes are the
     same. With about PARALLEL_MIN papers or more to parse, a forked partner parses the second half
     (by size) while this process parses the first."""
-    keys = [_cache_key(path, source, reader) for source, path, reader in jobs]
+    keys, all_sizes = zip(*[_cache_key(path, source, reader) for source, path, reader in jobs]) if jobs else ((), ())
     todo = [i for i, key in enumerate(keys) if key is None or key not in _READ_CACHE]
-    sizes = [jobs[i][1].stat().st_size if keys[i] is not None else 0 for i in todo]
+    sizes = [all_sizes[i] for i in todo]
     split, partner = len(todo), None
     if sum(sizes) >= PARALLEL_MIN * BYTES_PER_PAPER and len(todo) > 1:
         half = max(1, int(np.searchsorted(np.cumsum(sizes), sum(sizes) * OWN_READ_SHARE)))
