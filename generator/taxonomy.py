@@ -423,7 +423,8 @@ class Matcher:
         for index, spans in ranges.items():
             (low0, high0), rest = spans[0], spans[1:]
             if any(low0 < high and low < high0 for low, high in rest):
-                texts, counts = _count_words(corpus, positions, spans)
+                at, _rule = _run_starts(corpus, positions, [(index, spans)])
+                texts, counts = _greedy(np.sort(at), len(spans), corpus.text_of)
                 if texts.size:
                     found.append((index, texts, counts))
             else:
@@ -434,6 +435,7 @@ class Matcher:
             texts = np.array([i for i, text in enumerate(normalised) if needle in text], dtype=np.int64)
             if texts.size:
                 found.append((index, texts, np.array([normalised[i].count(needle) for i in texts])))
+        non_ascii: list[int] | None = None
         for index, regex in self._regex.items():
             if index in self._regex_tokens:
                 candidates = np.unique(np.concatenate(
@@ -441,8 +443,10 @@ class Matcher:
                      for token in self._regex_tokens[index]])).tolist()
             elif index in self._always:
                 candidates = range(len(corpus.texts))
-            else:
-                candidates = [i for i, text in enumerate(corpus.texts) if not text.isascii()]
+            else:  # a required literal with a non-ASCII character: only such texts (listed once)
+                if non_ascii is None:
+                    non_ascii = [i for i, text in enumerate(corpus.texts) if not text.isascii()]
+                candidates = non_ascii
             texts_, lowered = corpus.texts, corpus.lowered
             hits = [(i, n) for i in candidates if (n := regex.count(texts_[i], lowered[i]))]
             if hits:
@@ -465,14 +469,13 @@ class Matcher:
         return out
 
 
-def _count_runs(corpus: Corpus, positions, rules: list[tuple[int, list[tuple[int, int]]]]):
-    """(texts, rules, counts) for word and phrase rules of one length whose first word cannot
-    recur inside them (so their runs never overlap), given as (rule index, id ranges), all at
-    once: the positions of every rule's first word, labelled with the rule, are checked against
-    each following word's range and counted by (rule, text) in one np.unique, instead of a
-    handful of numpy calls per rule (over a thousand rules)."""
+def _run_starts(corpus: Corpus, positions, rules: list[tuple[int, list[tuple[int, int]]]]):
+    """(at, rule): where runs of words start, and which of `rules` (rule index, the words' id
+    ranges, all rules of one length) each is, for all the rules at once: the positions of every
+    rule's first word (among `positions`), labelled with the rule, kept where each following
+    word is in its range, within the same text."""
     order, starts = positions
-    ids, text_of, n = corpus.ids, corpus.text_of, len(corpus.texts)
+    ids, text_of = corpus.ids, corpus.text_of
     firsts = starts[[spans[0][0] for _, spans in rules]]
     lengths = starts[[spans[0][1] for _, spans in rules]] - firsts
     ends = np.cumsum(lengths)
@@ -491,28 +494,18 @@ def _count_runs(corpus: Corpus, positions, rules: list[tuple[int, list[tuple[int
             at, rule = at[keep], rule[keep]
         keep = text_of[at] == text_of[at + last]  # all in one text
         at, rule = at[keep], rule[keep]
-    keys, counts = np.unique(np.array([index for index, _ in rules], dtype=np.int64)[rule] * n + text_of[at],
-                             return_counts=True)
+    return at, rule
+
+
+def _count_runs(corpus: Corpus, positions, rules: list[tuple[int, list[tuple[int, int]]]]):
+    """(texts, rules, counts) for word and phrase rules of one length whose first word cannot
+    recur inside them (so their runs never overlap): `_run_starts` counted by (rule, text) in
+    one np.unique, instead of a handful of numpy calls per rule (over a thousand rules)."""
+    at, rule = _run_starts(corpus, positions, rules)
+    n = len(corpus.texts)
+    keys, counts = np.unique(np.array([index for index, _ in rules], dtype=np.int64)[rule] * n
+                             + corpus.text_of[at], return_counts=True)
     return keys % n, keys // n, counts
-
-
-def _count_words(corpus: Corpus, positions, ranges: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
-    """(texts, counts): how often a run of words occurs in each text, the words given as id
-    ranges (see _needle_words, Corpus.id_range), the first one's among `positions`."""
-    order, starts = positions
-    ids, text_of = corpus.ids, corpus.text_of
-    low, high = ranges[0]
-    at = order[starts[low]:starts[high]]  # the positions of the first word
-    last = len(ranges) - 1
-    if last:
-        at = at[at + last < len(ids)]
-        for step, (low, high) in enumerate(ranges[1:], 1):
-            following = ids[at + step]
-            at = at[(following >= low) & (following < high)]
-        at = at[text_of[at] == text_of[at + last]]  # all in one text
-        if at.size and any(ranges[0][0] < high and low < ranges[0][1] for low, high in ranges[1:]):
-            return _greedy(np.sort(at), last + 1, text_of)  # the first word may recur inside
-    return np.unique(text_of[at], return_counts=True)
 
 
 _NONE = np.zeros(0, dtype=np.int64)
