@@ -78,11 +78,8 @@ class Paper:
 
 
 _PAPER_FIELDS = frozenset(f.name for f in fields(Paper))
-
-
 _PAPER_DEFAULTS = {f.name: f.default for f in fields(Paper) if f.default is not MISSING}
-_PAPER_REQUIRED = frozenset(f.name for f in fields(Paper)
-                            if f.default is MISSING and f.default_factory is MISSING)
+_PAPER_REQUIRED = frozenset(f.name for f in fields(Paper) if f.default is MISSING and f.default_factory is MISSING)
 
 
 def new_paper(values: dict) -> Paper:

@@ -105,8 +105,9 @@ def related_papers(papers: list[Paper], k: int = TOP_K, corpus: Corpus | None = 
 
     `corpus`, if given, is `tokenize` of each paper's title and abstract, in turn (the tag scoring
     needs it too); or, with `rows`, of a longer list of papers in which papers[i] is number
-    rows[i] (no need to pick their texts out first). The last result is kept: a `serve` rebuild after a tags.yml or curation edit
-    that leaves titles and abstracts alone gets it back without redoing the TF-IDF.
+    rows[i] (no need to pick their texts out first). The last result is kept: a `serve`
+    rebuild after a tags.yml or curation edit that leaves titles and abstracts alone gets it
+    back without redoing the TF-IDF.
     """
     key = _key(papers, k)
     if _LAST.get("key") != key:
