@@ -109,18 +109,28 @@ def tokenize(texts) -> Corpus:
     """Split `texts` into words (see the module docstring) with a handful of calls over all of them."""
     texts = tuple(texts)
     lowered = tuple(text.lower() for text in texts)
+    return corpus_of(texts, lowered, *split_words(lowered))
+
+
+def corpus_of(texts: tuple[str, ...], lowered: tuple[str, ...], words: tuple[bytes, ...], ids: np.ndarray,
+              bounds: np.ndarray) -> Corpus:
+    """The Corpus of `texts` from what `split_words(lowered)` gave (perhaps in another process)."""
+    return Corpus(texts, lowered, words, ids, bounds, dict(zip(words, range(len(words)))))
+
+
+def split_words(lowered) -> tuple[tuple[bytes, ...], np.ndarray, np.ndarray]:
+    """(words, ids, bounds) of a Corpus of texts already lower-cased."""
     # One byte per character ('?' for any non-ASCII one, which then separates words like all
     # punctuation), so text i starts at the sum of the lengths before it, plus one space each.
     joined = " ".join(lowered).encode("ascii", "replace").translate(_SEPARATE)
     words, ids = (_number_words_arrow if len(joined) >= ARROW_MIN else _number_words)(joined)
-    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, lowered), dtype=np.int64, count=len(texts)) + 1, out=offsets[1:])
+    offsets = np.zeros(len(lowered) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, lowered), dtype=np.int64, count=len(lowered)) + 1, out=offsets[1:])
     letters = np.frombuffer(joined, dtype=np.uint8) != 32
     starts = np.flatnonzero(letters[1:] & ~letters[:-1]) + 1
     if letters.size and letters[0]:
         starts = np.concatenate(([0], starts))
-    bounds = np.searchsorted(starts, offsets).astype(np.int64)
-    return Corpus(texts, lowered, words, ids, bounds, dict(zip(words, range(len(words)))))
+    return words, ids, np.searchsorted(starts, offsets).astype(np.int64)
 
 
 # From this many bytes of text (about 700 papers), Apache Arrow's C++ string kernels split the

@@ -23,7 +23,7 @@ from .corpus import Corpus, tokenize
 from .model import Paper
 
 TOP_K = 5
-BLOCK = 2048
+BLOCK = 256
 MAX_DF = 0.2  # drop words found in more than this share of the papers (needs >= 10 papers)
 KEEP_TERMS = 32  # the strongest words kept per paper
 
@@ -158,8 +158,12 @@ def _related(papers: list[Paper], k: int, corpus: Corpus | None, rows=None) -> d
     k = min(k, len(papers) - 1)
     out: dict[str, tuple[str, ...]] = {}
     transposed = matrix.T.tocsr()
+    # One buffer for every block: a new array each time would be new memory each time, and on
+    # these machines touching new memory costs more than the arithmetic (page faults).
+    buffer = np.empty((min(BLOCK, len(papers)), len(papers)), dtype=matrix.dtype)
     for start in range(0, len(papers), BLOCK):
-        block = (matrix[start:start + BLOCK] @ transposed).toarray()
+        product = matrix[start:start + BLOCK] @ transposed
+        block = product.toarray(out=buffer[:product.shape[0]])
         rows = np.arange(block.shape[0])
         block[rows, rows + start] = -1.0  # never related to itself
         best = []

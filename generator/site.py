@@ -19,7 +19,7 @@ import numpy as np
 
 from . import library as L
 from . import workers
-from .corpus import Corpus, preload_arrow, tokenize
+from .corpus import Corpus, corpus_of, preload_arrow, split_words, tokenize
 from .curation import Curation, apply_edits, load_curation
 from .dedup import merge_entries
 from .errors import Problem, raise_if_errors
@@ -59,10 +59,11 @@ def _read_jobs(_link, jobs: list) -> list:
     return [reader(path, source.captured) for source, path, reader in jobs]
 
 
-def _read_all(jobs: list) -> list:
-    """Each job's ReadResult (job: source, path, reader), from the cache where the bytes are the
-    same. With about PARALLEL_MIN papers or more to parse, a forked partner parses the second half
-    (by size) while this process parses the first."""
+def _read_all(jobs: list) -> tuple[list, bool]:
+    """(each job's ReadResult (job: source, path, reader), whether any capture was parsed rather
+    than taken from the cache, where the bytes are the same). With about PARALLEL_MIN papers or
+    more to parse, a forked partner parses the second half (by size) while this process parses
+    the first."""
     keys, all_sizes = zip(*[_cache_key(path, source, reader) for source, path, reader in jobs]) if jobs else ((), ())
     todo = [i for i, key in enumerate(keys) if key is None or key not in _READ_CACHE]
     sizes = [all_sizes[i] for i in todo]
@@ -83,11 +84,15 @@ def _read_all(jobs: list) -> list:
     if len(_READ_CACHE) + len(todo) > 1000:
         _READ_CACHE.clear()
     _READ_CACHE.update((key, result) for key, result in zip(keys, out) if key is not None)
-    return out
+    return out, bool(todo)
 
 
-def read_papers(seeds: Path, strict: bool = False) -> tuple[list[Paper], list[Source], list[Problem]]:
-    """Read every capture the manifest names (and any it forgot), merged into unique papers."""
+def read_papers(seeds: Path, strict: bool = False,
+                ahead: "_WordsAhead | None" = None) -> tuple[list[Paper], list[Source], list[Problem]]:
+    """Read every capture the manifest names (and any it forgot), merged into unique papers.
+
+    With `ahead`, the words of what was parsed afresh start being split in a partner process
+    while this one merges the entries."""
     sources, problems = load_manifest(seeds)
     jobs = []
     for source in sources:
@@ -99,13 +104,16 @@ def read_papers(seeds: Path, strict: bool = False) -> tuple[list[Paper], list[So
             continue
         jobs.append((source, path, reader))
     entries: list[Entry] = []
-    for result in _read_all(jobs):
+    results, fresh = _read_all(jobs)
+    for result in results:
         problems.extend(
             Problem(f"{seeds.name}/{p.file}" if not p.file.startswith(seeds.name) else p.file,
                     p.line, p.col, p.message, p.severity)
             for p in result.problems
         )
         entries.extend(result.entries)
+    if ahead is not None and fresh:
+        ahead.start(entries)
     papers, merge_problems = merge_entries(entries)
     problems.extend(
         Problem(f"{seeds.name}/{p.file}", p.line, p.col, p.message, p.severity) for p in merge_problems
@@ -257,13 +265,13 @@ def classify(papers: list[Paper], taxonomy: Taxonomy, curation: Curation) -> lis
     return out
 
 
-def load_inputs(root: Path, seeds: Path | None = None, strict: bool = False):
+def load_inputs(root: Path, seeds: Path | None = None, strict: bool = False, ahead: "_WordsAhead | None" = None):
     """Read and validate every input; raise one PapershelfError listing every problem.
 
     Returns the papers as read (not yet classified), the sources, taxonomy, curation and problems.
     """
     seeds = seeds or root / SEEDS_DIR
-    papers, sources, problems = read_papers(seeds)
+    papers, sources, problems = read_papers(seeds, ahead=ahead)
     taxonomy, tax_problems = load_taxonomy(root / TAGS_FILE)
     problems += tax_problems
     curation, cur_problems = load_curation(root / CURATION_FILE, {p.slug for p in papers}, taxonomy)
@@ -298,16 +306,17 @@ def build_site(root: Path, strict: bool = False, site_name: str = "papershelf",
 
 
 def _build_site(root: Path, strict: bool, site_name: str, site_url: str, progress) -> Site:
-    papers, sources, taxonomy, curation, problems = load_inputs(root, strict=strict)
-    # Which papers show, and in what order, does not depend on their tags, so related papers
-    # can be worked out alongside the tag scores, classification and index pages (none of which
-    # show related papers). Both need the papers' words.
-    hidden = {slug for slug, edit in curation.edits.items() if edit.hidden}
-    order = sorted((p for p in range(len(papers)) if papers[p].slug not in hidden), key=lambda p: sort_key(papers[p]))
-    shown = [papers[p] for p in order]
-    corpus = None  # a `serve` rebuild that changed no title or abstract needs none
-    if not scores_known(papers, taxonomy) or not related_known(shown):
-        corpus = tokenize(text for paper in papers for text in (paper.title, paper.abstract))
+    with _WordsAhead() as ahead:
+        papers, sources, taxonomy, curation, problems = load_inputs(root, strict=strict, ahead=ahead)
+        # Which papers show, and in what order, does not depend on their tags, so related papers
+        # can be worked out alongside the tag scores, classification and index pages (none of which
+        # show related papers). Both need the papers' words.
+        hidden = {slug for slug, edit in curation.edits.items() if edit.hidden}
+        order = sorted((p for p in range(len(papers)) if papers[p].slug not in hidden), key=lambda p: sort_key(papers[p]))
+        shown = [papers[p] for p in order]
+        corpus = None  # a `serve` rebuild that changed no title or abstract needs none
+        if not scores_known(papers, taxonomy) or not related_known(shown):
+            corpus = ahead.corpus(papers) or tokenize(text for paper in papers for text in (paper.title, paper.abstract))
     inputs = _Inputs(papers, sources, taxonomy, curation, order, shown, site_name, corpus)
     partner = None
     if len(papers) >= PARALLEL_MIN:
@@ -323,6 +332,75 @@ def _build_site(root: Path, strict: bool, site_name: str, site_url: str, progres
         with partner:
             pages, search, lib, papers = _build_with_partner(partner, inputs, corpus, site_url)
     return Site(pages, lib, papers, curation, problems, search)
+
+
+class _WordsAhead:
+    """The words of every title and abstract, split by a forked partner while this process merges
+    the entries into papers and reads tags.yml and curation.yml (at 10,000 papers: 0.25 s of
+    splitting beside 0.17 s of merging and reading, instead of after it).
+
+    The partner splits each distinct text of the entries once; the papers' texts are among them
+    (a merged paper keeps one entry's title and one entry's abstract), so their Corpus is a
+    selection of those rows. Without a partner, or if it fails, `corpus` returns None and the
+    caller splits the words itself, with the same result."""
+
+    def __init__(self) -> None:
+        self._partner: workers.Partner | None = None
+        self._texts: dict[str, int] = {}  # each distinct text -> its row
+
+    def start(self, entries: list[Entry]) -> None:
+        if len(entries) < PARALLEL_MIN:
+            return
+        texts = self._texts
+        for entry in entries:
+            texts.setdefault(entry.title, len(texts))
+            texts.setdefault(entry.abstract, len(texts))
+        self._partner = workers.partner(_split_side, list(texts), board={
+            "ids": ((_word_room(texts),), np.int32), "bounds": ((len(texts) + 1,), np.int64)})
+
+    def corpus(self, papers: list[Paper]) -> Corpus | None:
+        """`tokenize` of each paper's title and abstract in turn, or None if not split ahead."""
+        if self._partner is None:
+            return None
+        try:
+            rows = [self._texts[text] for paper in papers for text in (paper.title, paper.abstract)]
+        except KeyError:  # pragma: no cover  (a text no entry has: merge_entries makes none)
+            return None
+        texts = tuple(self._texts)
+        lowered = tuple(text.lower() for text in texts)  # while the partner splits them
+        got = self._partner.result()
+        if got is workers.FAILED or got is None:  # failed, or out of room
+            return None
+        count, words = got
+        whole = corpus_of(texts, lowered, words, self._partner.shared("ids")[:count], self._partner.shared("bounds"))
+        return whole.select(rows)
+
+    def __enter__(self) -> "_WordsAhead":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._partner is not None:
+            self._partner.close()
+            self._partner = None
+
+
+def _word_room(texts) -> int:
+    """Room for the word ids of these texts: words are separated by at least one character, so
+    a text of n characters has at most (n + 1) // 2 (unless lower-casing lengthens it: then
+    the partner finds it out of room, and this process splits the words itself)."""
+    return sum(len(text) // 2 + 1 for text in texts)
+
+
+def _split_side(link: workers.Link, texts: list[str]) -> tuple[int, tuple[bytes, ...]] | None:
+    """The partner's part of `_WordsAhead`: (how many word ids it put on the board, the
+    vocabulary), or None if they did not fit."""
+    words, ids, bounds = split_words([text.lower() for text in texts])
+    out = link.shared("ids")
+    if len(ids) > len(out):
+        return None
+    out[:len(ids)] = ids
+    link.shared("bounds")[...] = bounds
+    return len(ids), words
 
 
 @dataclass(frozen=True)

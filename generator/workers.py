@@ -15,8 +15,9 @@ None and the caller does all the work itself):
   threads, so its rebuilds never fork (its caches make them cheap anyway); its first build, made
   before the server starts, does, like `mkdocs build`, the CLI and the benchmark. (numpy's
   OpenBLAS keeps a thread pool that `threading` does not see; OpenBLAS resets it at fork, and
-  the child never calls BLAS: sparse products and argmax are not BLAS. pyarrow starts threads
-  too; the page partner, forked after the words are split, never calls it.)
+  the child never calls BLAS: sparse products and argmax are not BLAS. pyarrow starts a
+  jemalloc thread when imported; jemalloc and Arrow's thread pools reset themselves at fork, and
+  the child that splits words with pyarrow is forked before this process has called it.)
 - `os.pipe`, the shared memory or `os.fork` fails (no free process or file descriptor, not
   enough memory).
 If the child fails (killed, out of memory, an exception), the parent's `wait` returns None and

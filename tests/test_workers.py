@@ -36,8 +36,11 @@ if len(sys.argv) > 2 and sys.argv[2] != "-":
 if len(sys.argv) > 3 and sys.argv[3] == "reading":  # the process parsing half the captures dies
     real_read = generator.site._read_jobs
     generator.site._read_jobs = lambda link, jobs: os._exit(9) if link is not None else real_read(link, jobs)
-elif len(sys.argv) > 3 and sys.argv[3] == "cramped":  # little room for the partner's pages
+elif len(sys.argv) > 3 and sys.argv[3] == "splitting":  # the process splitting the words dies
+    generator.site._split_side = lambda link, texts: os._exit(9)
+elif len(sys.argv) > 3 and sys.argv[3] == "cramped":  # little room for the partners' words and pages
     generator.site._text_room = lambda papers: 200_000
+    generator.site._word_room = lambda texts: 1000
 elif len(sys.argv) > 3:  # the partner dies "early" (before posting related papers) or "late"
     real_side = generator.site._partner_side
     def dying_side(link, inputs):
@@ -113,7 +116,8 @@ def test_two_processes_generate_the_same_site_byte_for_byte(which, synthetic_pro
     one = _build(project, workers="1", parallel_min=parallel_min)
     two = _build(project, workers=None, parallel_min=parallel_min)
     assert one["forks"] == 0
-    assert two["forks"] == 2  # one parses half the captures; a partner: related papers, some pages
+    # One parses half the captures; one splits the words; a partner: related papers, some pages.
+    assert two["forks"] == 3
     assert two["unreaped"] == [] and "the worker process failed" not in two["stderr"]
     assert two["pages"] == one["pages"] > (20 if which == "hostile" else 700)
     assert two["digest"] == one["digest"]
@@ -215,22 +219,22 @@ def test_a_failed_partner_is_reported_and_nothing_is_left_behind():
 
 
 @needs_two_cores
-def test_a_partner_out_of_room_for_its_pages_leaves_the_rest_to_this_process(synthetic_project):
+def test_partners_out_of_room_for_words_or_pages_leave_the_rest_to_this_process(synthetic_project):
     one = _build(synthetic_project, workers="1")
     cramped = _build(synthetic_project, workers=None, partner_dies="cramped")
-    assert cramped["forks"] == 2 and "the worker process failed" not in cramped["stderr"]
+    assert cramped["forks"] == 3 and "the worker process failed" not in cramped["stderr"]
     assert cramped["digest"] == one["digest"] and cramped["pages"] == one["pages"]
 
 
 @needs_two_cores
-@pytest.mark.parametrize("when", ["reading", "early", "late"])
+@pytest.mark.parametrize("when", ["reading", "splitting", "early", "late"])
 def test_a_partner_that_dies_still_gives_the_same_site(when, synthetic_project):
-    """The process parsing half the captures dies, or the partner dies before it posts related
-    papers, or after, before its pages come back: this process does its part, and the site is
-    the same byte for byte."""
+    """The process parsing half the captures dies, or the one splitting the words, or the
+    partner dies before it posts related papers, or after, before its pages come back: this
+    process does its part, and the site is the same byte for byte."""
     one = _build(synthetic_project, workers="1")
     broken = _build(synthetic_project, workers=None, partner_dies=when)
-    assert broken["forks"] == 2 and broken["unreaped"] == []
+    assert broken["forks"] == 3 and broken["unreaped"] == []
     assert broken["digest"] == one["digest"] and broken["pages"] == one["pages"]
     assert broken["stderr"].count("the worker process failed") == 1
 
