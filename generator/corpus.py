@@ -162,15 +162,21 @@ def _number_words_arrow(joined: bytes) -> tuple[tuple[bytes, ...], np.ndarray]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    text = pa.LargeStringArray.from_buffers(  # the bytes as one string, not copied (ASCII is UTF-8)
-        1, pa.py_buffer(np.array([0, len(joined)], dtype=np.int64)), pa.py_buffer(joined))
+    # The bytes as one string, not copied (ASCII is UTF-8), from the first letter to the last:
+    # runs of spaces split once, so no empty word needs filtering out (a copy of every word).
+    first = re.search(rb"[^ ]", joined)
+    if first is None:
+        return (), np.zeros(0, dtype=np.int32)
+    start, end = first.start(), len(joined.rstrip(b" "))
+    large = end >= 1 << 31  # 64-bit offsets only when 32 bits cannot hold them
+    text = (pa.LargeStringArray if large else pa.StringArray).from_buffers(
+        1, pa.py_buffer(np.array([start, end], dtype=np.int64 if large else np.int32)), pa.py_buffer(joined))
     flat = pc.list_flatten(pc.ascii_split_whitespace(text))
-    flat = flat.filter(pc.greater(pc.binary_length(flat), 0))  # a leading or trailing space
     encoded = pc.dictionary_encode(flat)
     vocabulary = encoded.dictionary.cast(pa.large_binary())
     order = pc.array_sort_indices(vocabulary).to_numpy()  # byte order, like sorted(bytes)
     rank = np.empty(len(order), dtype=np.int32)
     rank[order] = np.arange(len(order), dtype=np.int32)
     words = tuple(vocabulary.take(pa.array(order)).to_pylist())
-    ids = rank[encoded.indices.to_numpy(zero_copy_only=False)] if len(flat) else np.zeros(0, dtype=np.int32)
+    ids = rank[encoded.indices.to_numpy(zero_copy_only=False)]
     return words, ids.astype(np.int32, copy=False)

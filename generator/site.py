@@ -306,7 +306,7 @@ def build_site(root: Path, strict: bool = False, site_name: str = "papershelf",
 
 
 def _build_site(root: Path, strict: bool, site_name: str, site_url: str, progress) -> Site:
-    with _WordsAhead() as ahead:
+    with _WordsAhead() as ahead:  # closed last: the splitter's exit need not hold this process up
         papers, sources, taxonomy, curation, problems = load_inputs(root, strict=strict, ahead=ahead)
         # Which papers show, and in what order, does not depend on their tags, so related papers
         # can be worked out alongside the tag scores, classification and index pages (none of which
@@ -317,21 +317,21 @@ def _build_site(root: Path, strict: bool, site_name: str, site_url: str, progres
         corpus = None  # a `serve` rebuild that changed no title or abstract needs none
         if not scores_known(papers, taxonomy) or not related_known(shown):
             corpus = ahead.corpus(papers) or tokenize(text for paper in papers for text in (paper.title, paper.abstract))
-    inputs = _Inputs(papers, sources, taxonomy, curation, order, shown, site_name, corpus)
-    partner = None
-    if len(papers) >= PARALLEL_MIN:
-        partner = workers.partner(_partner_side, inputs, board={
-            "related": ((len(shown), TOP_K), np.int32),
-            "scores": ((len(papers), len(taxonomy.matcher.tags)), np.int32),
-            "pages": ((2,), np.int64),  # paper pages rendered: by this process, by the partner
-            "text": ((_text_room(shown),), np.uint8),  # the partner's pages, UTF-8 ...
-            "spans": ((len(shown), 3), np.int64)})  # ... page j from the end: start, search, end
-    if partner is None:
-        pages, search, lib, papers = _build_here(inputs, corpus, site_url, progress)
-    else:
-        with partner:
-            pages, search, lib, papers = _build_with_partner(partner, inputs, corpus, site_url)
-    return Site(pages, lib, papers, curation, problems, search)
+        inputs = _Inputs(papers, sources, taxonomy, curation, order, shown, site_name, corpus)
+        partner = None
+        if len(papers) >= PARALLEL_MIN:
+            partner = workers.partner(_partner_side, inputs, board={
+                "related": ((len(shown), TOP_K), np.int32),
+                "scores": ((len(papers), len(taxonomy.matcher.tags)), np.int32),
+                "pages": ((2,), np.int64),  # paper pages rendered: by this process, by the partner
+                "text": ((_text_room(shown),), np.uint8),  # the partner's pages, UTF-8 ...
+                "spans": ((len(shown), 3), np.int64)})  # ... page j from the end: start, search, end
+        if partner is None:
+            pages, search, lib, papers = _build_here(inputs, corpus, site_url, progress)
+        else:
+            with partner:
+                pages, search, lib, papers = _build_with_partner(partner, inputs, corpus, site_url)
+        return Site(pages, lib, papers, curation, problems, search)
 
 
 class _WordsAhead:
