@@ -226,28 +226,6 @@ def tag_scores_of(papers: list[Paper], taxonomy: Taxonomy, corpus: Corpus | None
     return [known[key] for key in keys]
 
 
-_ABSENT = np.iinfo(np.int32).min  # no hit for that tag (a score of 0 would still rank)
-
-
-def _scores_array(scores: list[dict[str, int]], taxonomy: Taxonomy) -> np.ndarray:
-    """Tag scores as a papers x tags table, to cross to another process."""
-    column = {slug: i for i, slug in enumerate(taxonomy.matcher.tags)}
-    out = np.full((len(scores), len(column)), _ABSENT, dtype=np.int32)
-    rows = [row for row, paper in enumerate(scores) for _ in range(len(paper))]
-    out[rows, [column[slug] for paper in scores for slug in paper]] = [v for paper in scores for v in paper.values()]
-    return out
-
-
-def _scores_from_array(table: np.ndarray, taxonomy: Taxonomy) -> list[dict[str, int]]:
-    """`_scores_array`'s scores back, each in tags.yml order as `tag_scores_many` gives them."""
-    slugs = taxonomy.matcher.tags
-    rows, columns = np.nonzero(table != _ABSENT)
-    values = table[rows, columns].tolist()
-    bounds = np.searchsorted(rows, np.arange(len(table) + 1)).tolist()
-    names = [slugs[c] for c in columns.tolist()]
-    return [dict(zip(names[a:b], values[a:b])) for a, b in zip(bounds, bounds[1:])]
-
-
 def _papers_texts(corpus: Corpus, papers: list[int]) -> Corpus:
     """The title and abstract of these papers (by number), from a corpus of every paper's title
     and abstract in turn."""
@@ -322,7 +300,7 @@ def _build_site(root: Path, strict: bool, site_name: str, site_url: str, progres
         if len(papers) >= PARALLEL_MIN:
             partner = workers.partner(_partner_side, inputs, board={
                 "related": ((len(shown), TOP_K), np.int32),
-                "scores": ((len(papers), len(taxonomy.matcher.tags)), np.int32),
+                "classes": ((_classes_room(shown),), np.uint8),  # what classify gave each shown paper
                 "pages": ((2,), np.int64),  # paper pages rendered: by this process, by the partner
                 "text": ((_text_room(shown),), np.uint8),  # the partner's pages, UTF-8 ...
                 "spans": ((len(shown), 3), np.int64)})  # ... page j from the end: start, search, end
@@ -425,9 +403,23 @@ def _library(inputs: _Inputs, related: dict | None = None) -> tuple[list[Paper],
     """(every paper classified, the visible ones in site order, their Library)."""
     papers = classify(inputs.papers, inputs.taxonomy, inputs.curation)
     visible = [papers[p] for p in inputs.order]  # edits change neither title nor date, nor hide others
-    lib = Library(tuple(visible), inputs.taxonomy, tuple(inputs.sources), inputs.curation.paths,
-                  site_name=inputs.site_name, related=related or {})
-    return papers, visible, lib
+    return papers, visible, _library_of(inputs, visible, related)
+
+
+def _library_of(inputs: _Inputs, visible: list[Paper], related: dict | None = None) -> Library:
+    return Library(tuple(visible), inputs.taxonomy, tuple(inputs.sources), inputs.curation.paths,
+                   site_name=inputs.site_name, related=related or {})
+
+
+# The fields `classify` sets (tags and theme from the rules, then the curator's edits): all a
+# partner needs to be told to have the same papers (tests/test_workers.py checks the rest stay).
+CLASSIFIED = ("tags", "theme", "note", "status", "hidden")
+
+
+def _classes_room(shown: list[Paper]) -> int:
+    """Bytes enough for the pickled CLASSIFIED fields of these papers: tuples of a few shared
+    slugs, mostly; a long note costs its length. Only the bytes written take memory."""
+    return (1 << 20) + 256 * len(shown)
 
 
 def _index_chars(visible: list[Paper]) -> int | None:
@@ -452,12 +444,13 @@ def _build_here(inputs: _Inputs, corpus: Corpus | None, site_url: str, progress)
 
 def _build_with_partner(partner: workers.Partner, inputs: _Inputs, corpus: Corpus | None, site_url: str):
     """Two processes. The partner works out related papers (on its own core, so nothing waits
-    for the interpreter lock) and posts them; this one scores the tags, posts the scores and
-    renders the index pages. Then each renders its share of the paper pages."""
+    for the interpreter lock) and posts them; this one scores the tags, classifies the papers,
+    posts what that changed and renders the index pages. Then each renders its share of the
+    paper pages."""
     taxonomy = inputs.taxonomy
-    scores = tag_scores_of(inputs.papers, taxonomy, corpus)
-    partner.post("scores", _scores_array(scores, taxonomy))
+    tag_scores_of(inputs.papers, taxonomy, corpus)
     papers, visible, lib = _library(inputs)
+    partner.post_object("classes", [tuple(getattr(paper, name) for name in CLASSIFIED) for paper in visible])
     others = _render_indexes(lib, icon_svgs(taxonomy), inputs.site_name, site_url)
     posted = partner.wait("related")
     if posted is not None:
@@ -498,10 +491,13 @@ def _partner_side(link: workers.Link, inputs: _Inputs) -> int:
     """The forked partner's part: related papers, then its share of the paper pages."""
     related = inputs.related_papers()
     link.post("related", related_as_array(related, inputs.shown, TOP_K))
-    scores = _scores_from_array(link.wait("scores"), inputs.taxonomy)
-    known = _known_scores(inputs.taxonomy)
-    known.update(((paper.title, paper.abstract), paper_scores) for paper, paper_scores in zip(inputs.papers, scores))
-    _papers, visible, lib = _library(inputs, related)
+    classes = link.wait_object("classes")
+    if classes is None:  # too many to post (never at any size measured): classify here
+        tag_scores_of(inputs.papers, inputs.taxonomy, inputs.corpus)
+        _papers, visible, lib = _library(inputs, related)
+    else:  # what this process's classify would give, without scoring the tags again
+        visible = [replace_paper(paper, **dict(zip(CLASSIFIED, values))) for paper, values in zip(inputs.shown, classes)]
+        lib = _library_of(inputs, visible, related)
     index_chars, done = _index_chars(visible), link.shared("pages")
     text, spans, at, count = link.shared("text"), link.shared("spans"), 0, 0
     for paper in reversed(visible):  # from the last page, until this process's count

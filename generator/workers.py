@@ -122,6 +122,9 @@ class _Side:
     def post(self, name: str, values: Any) -> None:
         """Put `values` on the board under `name` and tell the other side."""
         self._board.arrays[name][...] = values
+        self._announce(name)
+
+    def _announce(self, name: str) -> None:
         try:
             self._outbox.send(("post", name))
         except (BrokenPipeError, ValueError):  # the other side has gone: its wait() says so
@@ -129,10 +132,35 @@ class _Side:
 
     def wait(self, name: str):
         """A copy of the array the other side posted as `name`, once it has; None if it has gone."""
+        if not self._wait_for(name):
+            return None
+        return self._board.arrays[name].copy()
+
+    def post_object(self, name: str, value: Any) -> None:
+        """Pickle `value` onto the board's uint8 array `name` and tell the other side (a pickle
+        too big for it is posted as missing: the other side's wait_object returns None)."""
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        room = self._board.arrays[name]
+        fits = len(data) + 8 <= len(room)
+        if fits:
+            room[8:8 + len(data)] = memoryview(data)
+        room[:8] = memoryview(struct.pack("<q", len(data) if fits else -1))
+        self._announce(name)
+
+    def wait_object(self, name: str) -> Any:
+        """What the other side posted with post_object as `name`, once it has; None if it has
+        gone or the pickle did not fit."""
+        if not self._wait_for(name):
+            return None
+        room = self._board.arrays[name]
+        size = struct.unpack("<q", room[:8].tobytes())[0]
+        return None if size < 0 else pickle.loads(memoryview(room)[8:8 + size])
+
+    def _wait_for(self, name: str) -> bool:
         while name not in self._posted:
             if not self._take_message():
-                return None
-        return self._board.arrays[name].copy()
+                return False
+        return True
 
     def _take_message(self) -> bool:
         """Read the next message (a post, or the result); False at the end of the pipe."""
@@ -150,11 +178,10 @@ class _Side:
 class Link(_Side):
     """The child's end of a partnership (see `partner`)."""
 
-    def wait(self, name: str):
-        got = super().wait(name)
-        if got is None:  # the parent has gone (it failed, or gave up on us): nothing to do
+    def _wait_for(self, name: str) -> bool:
+        if not super()._wait_for(name):  # the parent has gone (it failed, or gave up on us)
             os._exit(1)
-        return got
+        return True
 
 
 class Partner(_Side):
@@ -179,11 +206,11 @@ class Partner(_Side):
             self._fail()
         return self._result
 
-    def wait(self, name: str):
-        got = super().wait(name)
-        if got is None:
-            self._fail()
-        return got
+    def _wait_for(self, name: str) -> bool:
+        if super()._wait_for(name):
+            return True
+        self._fail()
+        return False
 
     def _fail(self) -> None:
         status = self._reap()

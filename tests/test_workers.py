@@ -41,6 +41,7 @@ elif len(sys.argv) > 3 and sys.argv[3] == "splitting":  # the process splitting 
 elif len(sys.argv) > 3 and sys.argv[3] == "cramped":  # little room for the partners' words and pages
     generator.site._text_room = lambda papers: 200_000
     generator.site._word_room = lambda texts: 1000
+    generator.site._classes_room = lambda shown: 16
 elif len(sys.argv) > 3:  # the partner dies "early" (before posting related papers) or "late"
     real_side = generator.site._partner_side
     def dying_side(link, inputs):
@@ -106,12 +107,51 @@ def hostile(tmp_path_factory) -> Path:
     return hostile_project(tmp_path_factory.mktemp("workers") / "hostile")
 
 
+@pytest.fixture(scope="module")
+def curated(tmp_path_factory) -> Path:
+    """The seeds with every kind of curator's edit: tags added and removed, a theme pinned, a
+    paper hidden, notes and statuses (what the partner is told rather than works out)."""
+    import shutil
+
+    import yaml
+    from generator.site import load_project
+
+    project = tmp_path_factory.mktemp("workers") / "curated"
+    shutil.copytree(ROOT / "seeds", project / "seeds")
+    shutil.copy(ROOT / "tags.yml", project / "tags.yml")
+    papers, _sources, taxonomy, _curation, _problems = load_project(ROOT)
+    tags = [tag.slug for tag in taxonomy.tags]
+    tagged = [paper for paper in papers if len(paper.tags) >= 2]
+    edits = {
+        tagged[0].slug: {"tags_add": tags[-3:], "note": "A *note* with <markup> & more", "status": "must-read"},
+        tagged[1].slug: {"tags_remove": [tagged[1].tags[0]], "status": "reading"},
+        tagged[2].slug: {"theme": taxonomy.themes[-1].slug},
+        tagged[3].slug: {"hidden": True},
+        tagged[4].slug: {"tags_add": [tags[0]], "tags_remove": list(tagged[4].tags[1:]), "note": "x" * 1900},
+    }
+    (project / "curation.yml").write_text(yaml.safe_dump({"papers": edits}), encoding="utf-8")
+    return project
+
+
+def test_classify_sets_only_the_fields_a_partner_is_told(curated):
+    """The partner takes CLASSIFIED from this process instead of classifying itself: every
+    other field of a classified paper must be the paper as read."""
+    from generator.site import CLASSIFIED, load_inputs, load_project
+
+    read = load_inputs(curated)[0]
+    classified = load_project(curated)[0]
+    changed = {name for before, after in zip(read, classified, strict=True)
+               for name in vars(after).keys() | vars(before).keys()
+               if name != "code" and vars(before).get(name) != vars(after).get(name)}
+    assert changed == set(CLASSIFIED)  # each of them changes in this project, nothing else does
+
+
 @needs_two_cores
-@pytest.mark.parametrize("which", ["seeds", "synthetic", "hostile"])
-def test_two_processes_generate_the_same_site_byte_for_byte(which, synthetic_project, hostile):
+@pytest.mark.parametrize("which", ["seeds", "synthetic", "hostile", "curated"])
+def test_two_processes_generate_the_same_site_byte_for_byte(which, synthetic_project, hostile, curated):
     """The partner's pages come back through shared memory as UTF-8, and it never fails (it
     would do no harm to the site: this process would do its part, and say so on stderr)."""
-    project = {"seeds": ROOT, "synthetic": synthetic_project, "hostile": hostile}[which]
+    project = {"seeds": ROOT, "synthetic": synthetic_project, "hostile": hostile, "curated": curated}[which]
     parallel_min = None if which == "synthetic" else 0  # the others are below PARALLEL_MIN: lower it
     one = _build(project, workers="1", parallel_min=parallel_min)
     two = _build(project, workers=None, parallel_min=parallel_min)
@@ -219,7 +259,7 @@ def test_a_failed_partner_is_reported_and_nothing_is_left_behind():
 
 
 @needs_two_cores
-def test_partners_out_of_room_for_words_or_pages_leave_the_rest_to_this_process(synthetic_project):
+def test_partners_out_of_room_for_words_classes_or_pages_fall_back_to_the_one_process_way(synthetic_project):
     one = _build(synthetic_project, workers="1")
     cramped = _build(synthetic_project, workers=None, partner_dies="cramped")
     assert cramped["forks"] == 3 and "the worker process failed" not in cramped["stderr"]
