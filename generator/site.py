@@ -298,6 +298,8 @@ def _build_site(root: Path, strict: bool, site_name: str, site_url: str, progres
         inputs = _Inputs(papers, sources, taxonomy, curation, order, shown, site_name, corpus)
         partner = None
         if len(papers) >= PARALLEL_MIN:
+            if corpus is not None:
+                corpus.text_of  # both processes need it (tags, related): made once, before the fork
             partner = workers.partner(_partner_side, inputs, board={
                 "related": ((len(shown), TOP_K), np.int32),
                 "classes": ((_classes_room(shown),), np.uint8),  # what classify gave each shown paper
