@@ -472,29 +472,45 @@ class Matcher:
 def _run_starts(corpus: Corpus, positions, rules: list[tuple[int, list[tuple[int, int]]]]):
     """(at, rule): where runs of words start, and which of `rules` (rule index, the words' id
     ranges, all rules of one length) each is, for all the rules at once: the positions of every
-    rule's first word (among `positions`), labelled with the rule, kept where each following
-    word is in its range, within the same text."""
-    order, starts = positions
+    rule's first word followed by its second (one slice of `positions`' keys per first word id,
+    found by binary search), labelled with the rule, kept where each further word is in its
+    range, within the same text."""
+    order, starts, keys = positions
     ids, text_of = corpus.ids, corpus.text_of
-    firsts = starts[[spans[0][0] for _, spans in rules]]
-    lengths = starts[[spans[0][1] for _, spans in rules]] - firsts
-    ends = np.cumsum(lengths)
-    at = order[np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
-               + np.repeat(firsts - (ends - lengths), lengths)]
-    rule = np.repeat(np.arange(len(rules), dtype=np.int64), lengths)
+    lows = np.array([spans[0][0] for _, spans in rules], dtype=np.int64)
+    highs = np.array([spans[0][1] for _, spans in rules], dtype=np.int64)  # (a range: `word*` only)
     last = len(rules[0][1]) - 1
-    if last:
+    if last:  # every (rule, first word id) pair: the slice of its positions followed by the second word
+        pair_rule = np.repeat(np.arange(len(rules), dtype=np.int64), highs - lows)
+        first = _ranges(lows, highs)
+        width = len(corpus.words) + 1
+        lows = np.searchsorted(keys, first * width + np.array([spans[1][0] for _, spans in rules])[pair_rule])
+        highs = np.searchsorted(keys, first * width + np.array([spans[1][1] for _, spans in rules])[pair_rule])
+    else:  # a word (or prefix) rule: every position of its ids
+        pair_rule, lows, highs = np.arange(len(rules), dtype=np.int64), starts[lows], starts[highs]
+    at = order[_ranges(lows, highs)]
+    rule = np.repeat(pair_rule, highs - lows)
+    if last > 1:
         keep = at + last < len(ids)
         at, rule = at[keep], rule[keep]
-        for step in range(1, last + 1):
-            lows = np.array([spans[step][0] for _, spans in rules], dtype=np.int64)[rule]
-            highs = np.array([spans[step][1] for _, spans in rules], dtype=np.int64)[rule]
+        for step in range(2, last + 1):
+            step_lows = np.array([spans[step][0] for _, spans in rules], dtype=np.int64)[rule]
+            step_highs = np.array([spans[step][1] for _, spans in rules], dtype=np.int64)[rule]
             following = ids[at + step]
-            keep = (following >= lows) & (following < highs)
+            keep = (following >= step_lows) & (following < step_highs)
             at, rule = at[keep], rule[keep]
+    if last:
         keep = text_of[at] == text_of[at + last]  # all in one text
         at, rule = at[keep], rule[keep]
     return at, rule
+
+
+def _ranges(lows: np.ndarray, highs: np.ndarray) -> np.ndarray:
+    """lows[0]..highs[0]-1, then lows[1]..highs[1]-1, and so on, as one int64 array."""
+    lengths = highs - lows
+    ends = np.cumsum(lengths)
+    return (np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
+            + np.repeat(lows - (ends - lengths), lengths))
 
 
 def _count_runs(corpus: Corpus, positions, rules: list[tuple[int, list[tuple[int, int]]]]):
@@ -525,7 +541,7 @@ def _greedy(at: np.ndarray, length: int, text_of: np.ndarray) -> tuple[np.ndarra
 def _texts_with(corpus: Corpus, positions, words) -> np.ndarray:
     """The texts with any of these words: an id range (low, high) or an array of ids, whose
     positions are all in `positions`."""
-    order, starts = positions
+    order, starts, _keys = positions
     if isinstance(words, tuple):
         at = order[starts[words[0]]:starts[words[1]]]
     else:
