@@ -59,14 +59,17 @@ class Corpus:
 
         Sorting only the wanted words' positions (the first words of the rules: about a third
         of all words) is what keeps this cheap."""
-        at = np.flatnonzero(wanted[self.ids])
-        width = len(self.words) + 1
-        following = np.full(len(at), width - 1, dtype=np.int64)
-        inside = at + 1 < len(self.ids)
-        following[inside] = self.ids[at[inside] + 1]
+        at = np.flatnonzero(wanted[self.ids])  # ascending
+        width, size = len(self.words) + 1, len(self.ids)
+        following = self.ids[np.minimum(at + 1, size - 1)].astype(np.int64)
+        if len(at) and at[-1] == size - 1:
+            following[-1] = width - 1  # the last word has none after it
         keys = self.ids[at].astype(np.int64) * width + following
-        by = np.argsort(keys, kind="stable")
-        order, keys = at[by], keys[by]
+        if width * width * size < 1 << 63:  # one sort of keys with the position packed in: 5x quicker
+            keys, order = np.divmod(np.sort(keys * size + at), size)
+        else:  # pragma: no cover  (a vocabulary of millions of words)
+            by = np.argsort(keys, kind="stable")
+            order, keys = at[by], keys[by]
         starts = np.zeros(len(self.words) + 1, dtype=np.int64)
         np.cumsum(np.bincount(self.ids[at], minlength=len(self.words)), out=starts[1:])
         return order, starts, keys
