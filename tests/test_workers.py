@@ -279,6 +279,51 @@ def test_a_partner_that_dies_still_gives_the_same_site(when, synthetic_project):
     assert broken["stderr"].count("the worker process failed") == 1
 
 
+_FAILING_BUILD = """
+import json, os, sys
+from pathlib import Path
+forks = []
+real_fork = os.fork
+def counting_fork():
+    pid = real_fork()
+    if pid:
+        forks.append(pid)
+    return pid
+os.fork = counting_fork
+import generator.site
+from generator.errors import PapershelfError
+try:
+    generator.site.build_site(Path(sys.argv[1]))
+    error = None
+except PapershelfError as exc:
+    error = str(exc)
+left = []
+for pid in forks:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+        left.append(pid)
+    except ChildProcessError:
+        pass
+print(json.dumps({"error": error, "forks": len(forks), "unreaped": left}))
+"""
+
+
+@needs_two_cores
+def test_a_broken_edit_found_while_the_words_are_split_leaves_no_process_behind(synthetic_project, tmp_path):
+    """curation.yml is read after the captures, when the words are already being split in a
+    partner: the build stops with the error, and that partner is stopped and reaped."""
+    import shutil
+
+    project = tmp_path / "broken"
+    shutil.copytree(synthetic_project, project)
+    (project / "curation.yml").write_text("papers:\n  some-paper: [unclosed\n", encoding="utf-8")
+    result = _python(_FAILING_BUILD, str(project))
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out["error"] and "curation.yml:" in out["error"]
+    assert out["forks"] == 2 and out["unreaped"] == []  # the reading partner, then the splitter
+
+
 def test_papershelf_workers_1_keeps_everything_in_one_process():
     result = _python(_PROBE, workers="1")
     assert result.returncode == 0, result.stderr[-3000:]
