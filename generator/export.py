@@ -30,14 +30,17 @@ def record(paper: Paper) -> dict:
     }
 
 
-_JSON = json.JSONEncoder(ensure_ascii=False)  # one encoder: json.dumps with options makes one per call
+_JSON = json.JSONEncoder()  # one encoder: json.dumps with options makes one per call
 
 
 def papers_json(papers: list[Paper]) -> str:
-    """The records as a JSON array, one paper per line.
+    """The records as a JSON array, one paper per line, in ASCII (other characters as \\u
+    escapes, as json.dumps writes them by default).
 
     Readable and diffable like an indented dump, but each line comes from json's C encoder
-    (an indented dump runs the pure-Python one: 0.7 s at 10,000 papers).
+    (an indented dump runs the pure-Python one: 0.7 s at 10,000 papers). ASCII because one
+    non-Latin-1 character anywhere makes a Python string two bytes a character: at 10,000
+    papers, 36 MB instead of 18 MB, and twice the time to write (0.22 s against 0.12 s).
     """
     lines = [_JSON.encode(record(p)) for p in papers]
     return "[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n"

@@ -413,7 +413,10 @@ def test_feeds_parse_cleanly_with_every_hostile_title(sites, hostile_papers):
 
 def test_papers_json_round_trips_the_hostile_titles(sites, hostile_papers):
     _, site, _ = sites
-    records = json.loads((site / "papers.json").read_text(encoding="utf-8"))
+    text = (site / "papers.json").read_text(encoding="utf-8")
+    assert any(not p.title.isascii() for p in hostile_papers)
+    assert text.isascii()  # written as \u escapes
+    records = json.loads(text)
     assert {r["slug"]: r["title"] for r in records} == {p.slug: p.title for p in hostile_papers}
     assert {r["slug"]: r["abstract"] for r in records} == {p.slug: p.abstract or None for p in hostile_papers}
 
