@@ -30,11 +30,16 @@ class Corpus:
     """The words of `texts`, in order: text i's word ids are ids[bounds[i]:bounds[i + 1]]."""
 
     texts: tuple[str, ...]
-    lowered: tuple[str, ...]  # text.lower(), which the regex rules of tags.yml search too
     words: tuple[bytes, ...]  # the vocabulary: word id -> word, in sorted order
     ids: np.ndarray  # int32, one per word position
     bounds: np.ndarray  # int64, len(texts) + 1
     index: dict[bytes, int]  # word -> its id
+
+    @cached_property
+    def lowered(self) -> tuple[str, ...]:
+        """Each text.lower(), which the regex rules of tags.yml search too (made when first
+        asked for, unless the words were split here, from them)."""
+        return tuple(text.lower() for text in self.texts)
 
     @cached_property
     def text_of(self) -> np.ndarray:
@@ -108,8 +113,10 @@ class Corpus:
         # Position j of the selection is position j - bounds[t] of text t in this corpus.
         at = np.arange(bounds[-1], dtype=np.int64) + np.repeat(self.bounds[texts] - bounds[:-1], lengths)
         picked = texts.tolist()
-        return Corpus(tuple(self.texts[i] for i in picked), tuple(self.lowered[i] for i in picked),
-                      self.words, self.ids[at], bounds, self.index)
+        out = Corpus(tuple(self.texts[i] for i in picked), self.words, self.ids[at], bounds, self.index)
+        if "lowered" in self.__dict__:
+            out.__dict__["lowered"] = tuple(self.lowered[i] for i in picked)
+        return out
 
     def words_of(self, index: int) -> list[bytes]:
         """Text `index`'s words (the runs of ASCII letters and digits of its lower-cased text)."""
@@ -121,13 +128,15 @@ def tokenize(texts) -> Corpus:
     """Split `texts` into words (see the module docstring) with a handful of calls over all of them."""
     texts = tuple(texts)
     lowered = tuple(text.lower() for text in texts)
-    return corpus_of(texts, lowered, *split_words(lowered))
+    corpus = corpus_of(texts, *split_words(lowered))
+    corpus.__dict__["lowered"] = lowered  # (the cached_property's value: made already)
+    return corpus
 
 
-def corpus_of(texts: tuple[str, ...], lowered: tuple[str, ...], words: tuple[bytes, ...], ids: np.ndarray,
-              bounds: np.ndarray) -> Corpus:
-    """The Corpus of `texts` from what `split_words(lowered)` gave (perhaps in another process)."""
-    return Corpus(texts, lowered, words, ids, bounds, dict(zip(words, range(len(words)))))
+def corpus_of(texts: tuple[str, ...], words: tuple[bytes, ...], ids: np.ndarray, bounds: np.ndarray) -> Corpus:
+    """The Corpus of `texts` from what `split_words` of them lower-cased gave (perhaps in
+    another process)."""
+    return Corpus(texts, words, ids, bounds, dict(zip(words, range(len(words)))))
 
 
 def split_words(lowered) -> tuple[tuple[bytes, ...], np.ndarray, np.ndarray]:

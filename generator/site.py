@@ -347,12 +347,11 @@ class _WordsAhead:
         except KeyError:  # pragma: no cover  (a text no entry has: merge_entries makes none)
             return None
         texts = tuple(self._texts)
-        lowered = tuple(text.lower() for text in texts)  # while the partner splits them
         got = self._partner.result()
         if got is workers.FAILED or got is None:  # failed, or out of room
             return None
         count, words = got
-        whole = corpus_of(texts, lowered, words, self._partner.shared("ids")[:count], self._partner.shared("bounds"))
+        whole = corpus_of(texts, words, self._partner.shared("ids")[:count], self._partner.shared("bounds"))
         return whole.select(rows)
 
     def __enter__(self) -> "_WordsAhead":
