@@ -21,6 +21,14 @@ _LINK_KINDS = ("project", "model", "dataset", "space", "huggingface", "other")  
 STATUS_LABELS = {"to-read": "To read", "reading": "Reading", "read": "Read", "must-read": "Must read"}
 
 
+def _ascii_ellipsis(text: str) -> str:
+    """`text` with a final "…" (a cut) written as an entity. The page's own markup is ASCII,
+    entities for the few symbols it uses: a string with one character above U+00FF takes two
+    bytes a character, so a page of ASCII text stays half the size in memory and crosses
+    between processes (UTF-8) at the speed of a copy."""
+    return text[:-1] + "&hellip;" if text.endswith("…") else text
+
+
 def description(paper: Paper) -> str:
     """A one-line summary for meta tags: the abstract's start, cut on a word."""
     text = paper.abstract or paper.title
@@ -36,7 +44,7 @@ def paper_meta(paper: Paper, lib: Library) -> dict:
         by_kind.setdefault(link.kind, []).append(link.url)
     meta: dict = {
         "title": esc(paper.title or "Untitled paper"),
-        "description": esc(description(paper)),
+        "description": _ascii_ellipsis(esc(description(paper))),
         "date": paper.date,
         "authors": paper.authors_count,
         "upvotes": paper.upvotes,
@@ -77,8 +85,8 @@ def search_links(paper: Paper) -> str:
     # no esc() once their own '&' is written as '&amp;'.
     query = quote_plus(paper.title)
     return ('<p class="ps-search-links" data-search-exclude>Search for this paper on: '
-            f'<a href="https://arxiv.org/search/?query={query}&amp;searchtype=title" rel="noopener">arXiv</a> · '
-            f'<a href="https://www.semanticscholar.org/search?q={query}" rel="noopener">Semantic Scholar</a> · '
+            f'<a href="https://arxiv.org/search/?query={query}&amp;searchtype=title" rel="noopener">arXiv</a> &middot; '
+            f'<a href="https://www.semanticscholar.org/search?q={query}" rel="noopener">Semantic Scholar</a> &middot; '
             f'<a href="https://scholar.google.com/scholar?q={query}" rel="noopener">Google Scholar</a></p>')
 
 
@@ -89,13 +97,13 @@ def header(paper: Paper, lib: Library, src: str) -> str:
     if paper.authors_count:
         facts.append(f"{paper.authors_count} author{'s' if paper.authors_count != 1 else ''}")
     if paper.upvotes is not None:
-        facts.append(f'<span title="upvotes on the listing">▲ {paper.upvotes}</span>')
+        facts.append(f'<span title="upvotes on the listing">&#9650; {paper.upvotes}</span>')
     theme = lib.theme_of(paper)
     if theme:
         facts.append(f'Theme: <a class="ps-theme" href="{href(src, theme_src(theme.slug))}">{esc(theme.title)}</a>')
     if paper.status:
         facts.append(f'<span class="ps-status ps-status--{esc(paper.status)}">{esc(STATUS_LABELS[paper.status])}</span>')
-    parts = [f'<p class="ps-facts">{" · ".join(facts)}</p>'] if facts else []
+    parts = [f'<p class="ps-facts">{" &middot; ".join(facts)}</p>'] if facts else []
     if paper.tags:
         home = href(src, HOME)
         chips = [chip for slug in paper.tags
@@ -116,16 +124,16 @@ def path_position(paper: Paper, lib: Library, src: str) -> str:
         if index > 0:
             prev = lib.paper(path.steps[index - 1].paper)
             if prev:
-                links.append(f'<a rel="prev" href="{href(src, paper_src(prev.slug))}">← previous: {esc(prev.title)}</a>')
+                links.append(f'<a rel="prev" href="{href(src, paper_src(prev.slug))}">&larr; previous: {esc(prev.title)}</a>')
         if index + 1 < total:
             nxt = lib.paper(path.steps[index + 1].paper)
             if nxt:
-                links.append(f'<a rel="next" href="{href(src, paper_src(nxt.slug))}">next: {esc(nxt.title)} →</a>')
+                links.append(f'<a rel="next" href="{href(src, paper_src(nxt.slug))}">next: {esc(nxt.title)} &rarr;</a>')
         step_note = path.steps[index].note
         note = f'<br><em>{esc(step_note)}</em>' if step_note else ""
         parts.append(
             f'<p class="ps-path">Step {index + 1} of {total} in reading path '
-            f'<a href="{href(src, path_src(path.slug))}">{esc(path.title)}</a>{note}<br>{" · ".join(links)}</p>')
+            f'<a href="{href(src, path_src(path.slug))}">{esc(path.title)}</a>{note}<br>{" &middot; ".join(links)}</p>')
     return "\n".join(parts)
 
 
@@ -202,7 +210,8 @@ def render_paper(paper: Paper, lib: Library, index_chars: int | None = None) -> 
     search = body[1:]
     no_abstract = "<em>No abstract in the listing.</em>"
     body.append(f'<p class="ps-abstract">{esc(paper.abstract) if paper.abstract else no_abstract}</p>')
-    indexed = f'<p class="ps-abstract">{esc(index_abstract(paper.abstract, index_chars)) if paper.abstract else no_abstract}</p>'
+    indexed = (f'<p class="ps-abstract">{_ascii_ellipsis(esc(index_abstract(paper.abstract, index_chars)))}</p>'
+               if paper.abstract else f'<p class="ps-abstract">{no_abstract}</p>')
     if index_chars is None:
         search.append(indexed)
     else:  # a long list: one entry per paper, title + tags (their own fields) + first sentences
@@ -215,7 +224,7 @@ def render_paper(paper: Paper, lib: Library, index_chars: int | None = None) -> 
     body.append('<div class="ps-cite" data-search-exclude><pre><code class="ps-bibtex">' + esc(paper_bibtex(paper, lib))
                 .replace("\n", "&#10;") + "</code></pre>"
                 '<button type="button" class="md-button ps-copy" data-copy=".ps-bibtex">Copy BibTeX</button></div>')
-    body.append(f'<p class="ps-back" data-search-exclude><a href="{href(src, HOME)}">← All themes</a></p>')
+    body.append(f'<p class="ps-back" data-search-exclude><a href="{href(src, HOME)}">&larr; All themes</a></p>')
     body.append("</div>")
     page = front_matter(paper_meta(paper, lib)) + "\n" + "\n".join(part for part in body if part) + "\n"
     return page, "\n".join(part for part in search if part)
