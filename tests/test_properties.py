@@ -303,6 +303,18 @@ def test_search_link_quoting_is_exactly_urllib_quote_plus(title):
     assert fast(title) == quote_plus(title)
 
 
+@SETTINGS
+@given(text=_META_TEXT | st.text(alphabet="&<>\"'a &amp;#x27;", max_size=40))
+def test_esc_is_exactly_html_escape(text):
+    """markup.esc tests for the five characters before replacing them; same result."""
+    import html
+
+    from generator.render.markup import esc
+
+    assert esc(text) == html.escape(text, quote=True)
+    assert esc(7) == "7"
+
+
 # ----------------------------------------------------------------------------- words
 
 @SETTINGS

@@ -8,7 +8,6 @@ the block).
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from functools import lru_cache
@@ -20,17 +19,19 @@ _json_string = json.encoder.encode_basestring  # json.dumps(str, ensure_ascii=Fa
 _YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 
 
-_HTML_SPECIAL = re.compile("[&<>\"']").search
-
-
 def esc(text: object) -> str:
-    """HTML-escape text for element content and attribute values alike.
+    """HTML-escape text for element content and attribute values alike: html.escape(text,
+    quote=True), the same five replacements in the same order.
 
-    Most text has nothing to escape: one regex scan then returns it as is, instead of
-    html.escape's five replace passes (esc runs about 40 times per paper page).
+    Most text has nothing to escape, and five substring tests (memchr-fast) say so four times
+    quicker than one regex scan for any of the five characters (esc runs about 40 times per
+    paper page, on abstracts too).
     """
     text = text if type(text) is str else str(text)
-    return html.escape(text, quote=True) if _HTML_SPECIAL(text) else text
+    if "&" in text or "<" in text or ">" in text or '"' in text or "'" in text:
+        return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                .replace('"', "&quot;").replace("'", "&#x27;"))
+    return text
 
 
 _QUOTED = re.compile(r"[^A-Za-z0-9_.\-~ ]+")
