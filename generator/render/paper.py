@@ -38,25 +38,35 @@ def description(paper: Paper) -> str:
 
 
 def paper_meta(paper: Paper, lib: Library) -> dict:
-    """Front-matter: HTML-escaped where Material prints it raw (title, description, tags)."""
+    """Front-matter: HTML-escaped where Material prints it raw (title, description, tags).
+    Values that are None, [] or {} are left out; the keys keep this order."""
     by_kind: dict[str, list[str]] = {}
     for link in paper.links:
         by_kind.setdefault(link.kind, []).append(link.url)
-    meta: dict = {
-        "title": esc(paper.title or "Untitled paper"),
-        "description": _ascii_ellipsis(esc(description(paper))),
-        "date": paper.date,
-        "authors": paper.authors_count,
-        "upvotes": paper.upvotes,
-        "code": by_kind.get("code", []),
-        "links": {kind: by_kind[kind] for kind in _LINK_KINDS if kind in by_kind},
-        "lists": list(paper.lists),
-        "theme": paper.theme,
-        "tags": [label for t in paper.tags if (label := lib.fragment(("label", t), lambda: _tag_label(t, lib))) is not None],
-    }
+    meta: dict = {"title": esc(paper.title or "Untitled paper"),
+                  "description": _ascii_ellipsis(esc(description(paper)))}
+    if paper.date is not None:
+        meta["date"] = paper.date
+    if paper.authors_count is not None:
+        meta["authors"] = paper.authors_count
+    if paper.upvotes is not None:
+        meta["upvotes"] = paper.upvotes
+    if "code" in by_kind:
+        meta["code"] = by_kind["code"]
+    links = {kind: by_kind[kind] for kind in _LINK_KINDS if kind in by_kind}
+    if links:
+        meta["links"] = links
+    if paper.lists:
+        meta["lists"] = list(paper.lists)
+    if paper.theme is not None:
+        meta["theme"] = paper.theme
+    labels = lib.fragment(("labels",), lambda: {tag.slug: esc(tag.label) for tag in lib.taxonomy.tags})
+    tags = [labels[slug] for slug in paper.tags if slug in labels]  # (a tag tags.yml no longer has: none)
+    if tags:
+        meta["tags"] = tags
     if paper.status:
         meta["status"] = paper.status
-    return {k: v for k, v in meta.items() if v not in (None, [], {})}
+    return meta
 
 
 def code_button(url: str) -> str:
@@ -105,9 +115,14 @@ def header(paper: Paper, lib: Library, src: str) -> str:
         facts.append(f'<span class="ps-status ps-status--{esc(paper.status)}">{esc(STATUS_LABELS[paper.status])}</span>')
     parts = [f'<p class="ps-facts">{" &middot; ".join(facts)}</p>'] if facts else []
     if paper.tags:
-        home = href(src, HOME)
-        chips = [chip for slug in paper.tags
-                 if (chip := lib.fragment(("chip", slug, home), lambda: tag_chip(slug, lib, src)))]
+        made = lib.fragment(("chips", href(src, HOME)), dict)  # slug -> chip, on pages at this depth
+        chips = []
+        for slug in paper.tags:
+            chip = made.get(slug)
+            if chip is None:
+                chip = made[slug] = tag_chip(slug, lib, src)
+            if chip:
+                chips.append(chip)
         if chips:
             parts.append(f'<p class="ps-tags">Tags: {", ".join(chips)}</p>')
     if paper.note:
@@ -137,12 +152,6 @@ def path_position(paper: Paper, lib: Library, src: str) -> str:
     return "\n".join(parts)
 
 
-def _tag_label(slug: str, lib: Library) -> str | None:
-    """A tag's label, escaped (None for a tag tags.yml no longer has)."""
-    tag = lib.taxonomy.tag(slug)
-    return esc(tag.label) if tag else None
-
-
 def tag_chip(slug: str, lib: Library, src: str) -> str:
     """A tag's link to its listing on the tags page ('' for a tag tags.yml no longer has)."""
     tag = lib.taxonomy.tag(slug)
@@ -160,9 +169,14 @@ def related_item(slug: str, lib: Library, src: str) -> str:
 
 
 def related_list(paper: Paper, lib: Library, src: str) -> str:
-    home = href(src, HOME)
-    items = [item for slug in lib.related.get(paper.slug, ())
-             if (item := lib.fragment(("related", slug, home), lambda: related_item(slug, lib, src)))]
+    made = lib.fragment(("related", href(src, HOME)), dict)  # slug -> entry, on pages at this depth
+    items = []
+    for slug in lib.related.get(paper.slug, ()):
+        item = made.get(slug)
+        if item is None:
+            item = made[slug] = related_item(slug, lib, src)
+        if item:
+            items.append(item)
     if not items:
         return ""
     return ('<h2 id="related" data-search-exclude>Related papers</h2>\n<ul class="ps-related" data-search-exclude>'
