@@ -77,8 +77,13 @@ def _escape_unsafe(match: re.Match) -> str:
 
 
 def _flow(value: object) -> str:
-    if type(value) is str:  # most values: straight to _scalar
-        return _scalar(value)
+    kind = type(value)
+    if kind is str:  # most values: plain ASCII goes straight to JSON (see _scalar)
+        return _json_string(value) if value.isascii() and "\x7f" not in value else _scalar(value)
+    if kind is list or kind is tuple:
+        return "[" + ", ".join(map(_flow, value)) + "]"
+    if kind is int:
+        return str(value)
     if isinstance(value, dict):
         return "{" + ", ".join(f"{_scalar(str(k))}: {_flow(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):

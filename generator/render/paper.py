@@ -211,7 +211,6 @@ def render_paper(paper: Paper, lib: Library, index_chars: int | None = None) -> 
     no dates, counts or repeated tag labels in the text; the index is about half the size.
     """
     src = paper_src(paper.slug)
-    list_titles = [lib.list_title(f) for f in paper.lists]
     body = [
         '<div class="ps-paper">',
         header(paper, lib, src),
@@ -221,24 +220,24 @@ def render_paper(paper: Paper, lib: Library, index_chars: int | None = None) -> 
     if button_html:
         body.append('<p class="ps-buttons">' + " ".join(button_html) + "</p>")
     body.append('<h2 id="abstract">Abstract</h2>')
-    search = body[1:]
     no_abstract = "<em>No abstract in the listing.</em>"
-    body.append(f'<p class="ps-abstract">{esc(paper.abstract) if paper.abstract else no_abstract}</p>')
     indexed = (f'<p class="ps-abstract">{_ascii_ellipsis(esc(index_abstract(paper.abstract, index_chars)))}</p>'
                if paper.abstract else f'<p class="ps-abstract">{no_abstract}</p>')
     if index_chars is None:
-        search.append(indexed)
+        search = [*body[1:], indexed]
     else:  # a long list: one entry per paper, title + tags (their own fields) + first sentences
         search = [indexed]
+    body.append(f'<p class="ps-abstract">{esc(paper.abstract) if paper.abstract else no_abstract}</p>')
     body.append(search_links(paper))
     body.append(related_list(paper, lib, src))
     body.append('<h2 id="listed-in" data-search-exclude>Listed in</h2>')
-    body.append('<ul class="ps-lists" data-search-exclude>' + "".join(f"<li>{esc(t)}</li>" for t in list_titles) + "</ul>")
+    body.append(lib.fragment(("lists", paper.lists), lambda: '<ul class="ps-lists" data-search-exclude>' + "".join(
+        f"<li>{esc(lib.list_title(f))}</li>" for f in paper.lists) + "</ul>"))  # the same for many papers
     body.append('<h2 id="cite" data-search-exclude>Cite</h2>')
     body.append('<div class="ps-cite" data-search-exclude><pre><code class="ps-bibtex">' + esc(paper_bibtex(paper, lib))
                 .replace("\n", "&#10;") + "</code></pre>"
                 '<button type="button" class="md-button ps-copy" data-copy=".ps-bibtex">Copy BibTeX</button></div>')
     body.append(f'<p class="ps-back" data-search-exclude><a href="{href(src, HOME)}">&larr; All themes</a></p>')
     body.append("</div>")
-    page = front_matter(paper_meta(paper, lib)) + "\n" + "\n".join(part for part in body if part) + "\n"
-    return page, "\n".join(part for part in search if part)
+    page = front_matter(paper_meta(paper, lib)) + "\n" + "\n".join(filter(None, body)) + "\n"
+    return page, "\n".join(filter(None, search))
