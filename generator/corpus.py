@@ -188,7 +188,9 @@ def _number_words_arrow(joined: bytes) -> tuple[tuple[bytes, ...], np.ndarray]:
     first = re.search(rb"[^ ]", joined)
     if first is None:
         return (), np.zeros(0, dtype=np.int32)
-    start, end = first.start(), len(joined.rstrip(b" "))
+    start, end = first.start(), len(joined)
+    while joined[end - 1] == 32:  # (texts end in punctuation, which became a space: a few)
+        end -= 1
     large = end >= 1 << 31  # 64-bit offsets only when 32 bits cannot hold them
     text = (pa.LargeStringArray if large else pa.StringArray).from_buffers(
         1, pa.py_buffer(np.array([start, end], dtype=np.int64 if large else np.int32)), pa.py_buffer(joined))

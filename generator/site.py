@@ -302,7 +302,7 @@ def _build_site(root: Path, strict: bool, site_name: str, site_url: str, progres
                 corpus.text_of  # both processes need it (tags, related): made once, before the fork
             partner = workers.partner(_partner_side, inputs, board={
                 "related": ((len(shown), TOP_K), np.int32),
-                "classes": ((_classes_room(shown),), np.uint8),  # what classify gave each shown paper
+                "classes": ((_classes_room(shown, curation),), np.uint8),  # what classify gave each shown paper
                 "pages": ((2,), np.int64),  # paper pages rendered: by this process, by the partner
                 "text": ((_text_room(shown),), np.uint8),  # the partner's pages, UTF-8 ...
                 "spans": ((len(shown), 3), np.int64)})  # ... page j from the end: start, search, end
@@ -417,10 +417,11 @@ def _library_of(inputs: _Inputs, visible: list[Paper], related: dict | None = No
 CLASSIFIED = ("tags", "theme", "note", "status", "hidden")
 
 
-def _classes_room(shown: list[Paper]) -> int:
+def _classes_room(shown: list[Paper], curation: Curation) -> int:
     """Bytes enough for the pickled CLASSIFIED fields of these papers: tuples of a few shared
-    slugs, mostly; a long note costs its length. Only the bytes written take memory."""
-    return (1 << 20) + 256 * len(shown)
+    slugs, mostly, and the curator's notes (at most 4 bytes a character in UTF-8). Only the
+    bytes written take memory."""
+    return (1 << 20) + 256 * len(shown) + 4 * sum(len(edit.note or "") for edit in curation.edits.values())
 
 
 def _index_chars(visible: list[Paper]) -> int | None:

@@ -87,6 +87,25 @@ def test_index_abstract_keeps_the_first_sentence_whole_and_marks_the_cut():
     assert index_abstract("No full stop at all but very long", 5) == "No full stop at all but very long"
 
 
+def test_a_cut_ends_in_an_ellipsis_entity_and_the_text_keeps_its_own(seed_site):
+    """The page's markup is ASCII, so the ellipsis of a cut description or search abstract is
+    `&hellip;`; an abstract that itself ends in "…" keeps its character."""
+    from generator.model import replace_paper
+    from generator.render.markup import read_front_matter
+    from generator.render.paper import render_paper
+
+    lib = seed_site.library
+    paper = lib.papers[0]
+    long = replace_paper(paper, abstract="First sentence here. " + "word " * 100 + "end.")
+    page, search = render_paper(long, lib, 60)
+    assert read_front_matter(page)[0]["description"].endswith(" word&hellip;")
+    assert search.endswith("First sentence here. &hellip;</p>")
+    own = replace_paper(paper, abstract="Short, and it trails off…")
+    page, search = render_paper(own, lib, 60)
+    assert read_front_matter(page)[0]["description"] == "Short, and it trails off…"
+    assert search.endswith("trails off…</p>") and "&hellip;" not in page
+
+
 def test_long_lists_trim_abstracts_in_the_search_index_but_never_on_the_page(monkeypatch):
     from generator import site as site_mod
 

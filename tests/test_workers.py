@@ -41,7 +41,7 @@ elif len(sys.argv) > 3 and sys.argv[3] == "splitting":  # the process splitting 
 elif len(sys.argv) > 3 and sys.argv[3] == "cramped":  # little room for the partners' words and pages
     generator.site._text_room = lambda papers: 200_000
     generator.site._word_room = lambda texts: 1000
-    generator.site._classes_room = lambda shown: 16
+    generator.site._classes_room = lambda shown, curation: 16
 elif len(sys.argv) > 3:  # the partner dies "early" (before posting related papers) or "late"
     real_side = generator.site._partner_side
     def dying_side(link, inputs):

@@ -21,20 +21,19 @@ _LINK_KINDS = ("project", "model", "dataset", "space", "huggingface", "other")  
 STATUS_LABELS = {"to-read": "To read", "reading": "Reading", "read": "Read", "must-read": "Must read"}
 
 
-def _ascii_ellipsis(text: str) -> str:
-    """`text` with a final "…" (a cut) written as an entity. The page's own markup is ASCII,
-    entities for the few symbols it uses: a string with one character above U+00FF takes two
-    bytes a character, so a page of ASCII text stays half the size in memory and crosses
-    between processes (UTF-8) at the speed of a copy."""
-    return text[:-1] + "&hellip;" if text.endswith("…") else text
+# The page's own markup is ASCII, entities for the few symbols it uses (&#9650; &larr; &rarr;
+# &middot; &hellip;): a Python string with one character above U+00FF takes two bytes a
+# character, so a page of ASCII text stays half the size in memory and crosses between
+# processes (as UTF-8) at the speed of a copy.
+CUT = "&hellip;"
 
 
-def description(paper: Paper) -> str:
-    """A one-line summary for meta tags: the abstract's start, cut on a word."""
+def _description_cut(paper: Paper) -> tuple[str, bool]:
+    """(the start of the abstract (or the title) for meta tags, whether it was cut short)."""
     text = paper.abstract or paper.title
     if len(text) <= DESCRIPTION_CHARS:
-        return text
-    return text[:DESCRIPTION_CHARS].rsplit(" ", 1)[0] + "…"
+        return text, False
+    return text[:DESCRIPTION_CHARS].rsplit(" ", 1)[0], True
 
 
 def paper_meta(paper: Paper, lib: Library) -> dict:
@@ -43,8 +42,9 @@ def paper_meta(paper: Paper, lib: Library) -> dict:
     by_kind: dict[str, list[str]] = {}
     for link in paper.links:
         by_kind.setdefault(link.kind, []).append(link.url)
+    summary, cut = _description_cut(paper)
     meta: dict = {"title": esc(paper.title or "Untitled paper"),
-                  "description": _ascii_ellipsis(esc(description(paper)))}
+                  "description": esc(summary) + CUT if cut else esc(summary)}
     if paper.date is not None:
         meta["date"] = paper.date
     if paper.authors_count is not None:
@@ -189,15 +189,21 @@ def index_abstract(text: str, limit: int | None) -> str:
     The first sentence always stays whole, so title, tag and first-sentence matches survive
     the trim; only the page's search index is trimmed, never the page.
     """
+    cut = _index_cut(text, limit)
+    return text if cut is None else text[:cut] + " …"
+
+
+def _index_cut(text: str, limit: int | None) -> int | None:
+    """Where index_abstract cuts `text` (None: it keeps it whole)."""
     if limit is None or len(text) <= limit:
-        return text
+        return None
     cut = text.find(". ") + 1 or len(text)
     while cut < limit:
         nxt = text.find(". ", cut + 1) + 1
         if not nxt or nxt > limit:
             break
         cut = nxt
-    return text[:cut] + (" …" if cut < len(text) else "")
+    return cut if cut < len(text) else None
 
 
 def render_paper(paper: Paper, lib: Library, index_chars: int | None = None) -> tuple[str, str]:
@@ -221,8 +227,13 @@ def render_paper(paper: Paper, lib: Library, index_chars: int | None = None) -> 
         body.append('<p class="ps-buttons">' + " ".join(button_html) + "</p>")
     body.append('<h2 id="abstract">Abstract</h2>')
     no_abstract = "<em>No abstract in the listing.</em>"
-    indexed = (f'<p class="ps-abstract">{_ascii_ellipsis(esc(index_abstract(paper.abstract, index_chars)))}</p>'
-               if paper.abstract else f'<p class="ps-abstract">{no_abstract}</p>')
+    if not paper.abstract:
+        indexed = f'<p class="ps-abstract">{no_abstract}</p>'
+    elif (cut := _index_cut(paper.abstract, index_chars)) is None:
+        indexed = f'<p class="ps-abstract">{esc(paper.abstract)}</p>'
+    else:
+        indexed = f'<p class="ps-abstract">{esc(paper.abstract[:cut])} {CUT}</p>'
+
     if index_chars is None:
         search = [*body[1:], indexed]
     else:  # a long list: one entry per paper, title + tags (their own fields) + first sentences
