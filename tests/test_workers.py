@@ -17,9 +17,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Builds the site of the project in argv[1] and prints a digest of every page and search
-# entry, how many times the generator forked, and whether every child was reaped.
-_BUILD = """
+# Counts the generator's forks (`forks`); `unreaped()` lists the children it did not reap.
+_COUNTING_FORKS = """
 import hashlib, json, os, sys
 from pathlib import Path
 forks = []
@@ -30,6 +29,20 @@ def counting_fork():
         forks.append(pid)
     return pid
 os.fork = counting_fork
+def unreaped():
+    left = []
+    for pid in forks:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+            left.append(pid)  # still a child of ours: it was not reaped
+        except ChildProcessError:
+            pass
+    return left
+"""
+
+# Builds the site of the project in argv[1] and prints a digest of every page and search
+# entry, how many times the generator forked, and whether every child was reaped.
+_BUILD = _COUNTING_FORKS + """
 import generator.site
 if len(sys.argv) > 2 and sys.argv[2] != "-":
     generator.site.PARALLEL_MIN = int(sys.argv[2])
@@ -55,15 +68,8 @@ digest = hashlib.sha256()
 for name, text in [*site.pages.items(), *site.search.items()]:
     digest.update(name.encode() + b"\\0" + text.encode() + b"\\0")
 digest.update(repr(site.nav()).encode() + repr(site.all_papers).encode())
-left = []
-for pid in forks:
-    try:
-        os.waitpid(pid, os.WNOHANG)
-        left.append(pid)  # still a child of ours: it was not reaped
-    except ChildProcessError:
-        pass
 print(json.dumps({"digest": digest.hexdigest(), "pages": len(site.pages), "forks": len(forks),
-                  "unreaped": left}))
+                  "unreaped": unreaped()}))
 """
 
 
@@ -279,17 +285,7 @@ def test_a_partner_that_dies_still_gives_the_same_site(when, synthetic_project):
     assert broken["stderr"].count("the worker process failed") == 1
 
 
-_FAILING_BUILD = """
-import json, os, sys
-from pathlib import Path
-forks = []
-real_fork = os.fork
-def counting_fork():
-    pid = real_fork()
-    if pid:
-        forks.append(pid)
-    return pid
-os.fork = counting_fork
+_FAILING_BUILD = _COUNTING_FORKS + """
 import generator.site
 from generator.errors import PapershelfError
 try:
@@ -297,14 +293,7 @@ try:
     error = None
 except PapershelfError as exc:
     error = str(exc)
-left = []
-for pid in forks:
-    try:
-        os.waitpid(pid, os.WNOHANG)
-        left.append(pid)
-    except ChildProcessError:
-        pass
-print(json.dumps({"error": error, "forks": len(forks), "unreaped": left}))
+print(json.dumps({"error": error, "forks": len(forks), "unreaped": unreaped()}))
 """
 
 
