@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 
 from .library import Library
-from .model import LINK_KINDS, Paper
+from .model import Paper
 from .render.bibtex import paper_bibtex
 
 
 def record(paper: Paper) -> dict:
     """One paper as plain JSON: the documented keys, null where unknown."""
-    by_kind: dict[str, list[str]] = {}
-    for link in paper.links:
-        by_kind.setdefault(link.kind, []).append(link.url)
+    urls = paper.urls_by_kind()
     return {
         "slug": paper.slug,
         "title": paper.title,
@@ -22,8 +20,8 @@ def record(paper: Paper) -> dict:
         "authors": list(paper.authors),
         "date": paper.date,
         "upvotes": paper.upvotes,
-        "code": by_kind.get("code", []),
-        "links": {kind: by_kind[kind] for kind in LINK_KINDS if kind != "code" and kind in by_kind},
+        "code": urls.get("code", []),
+        "links": {kind: found for kind, found in urls.items() if kind != "code"},
         "lists": list(paper.lists),
         "theme": paper.theme,
         "tags": list(paper.tags),

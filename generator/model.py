@@ -73,8 +73,13 @@ class Paper:
     def year(self) -> int | None:
         return int(self.date[:4]) if self.date else None
 
-    def links_of(self, kind: str) -> tuple[str, ...]:
-        return tuple(link.url for link in self.links if link.kind == kind)
+    def urls_by_kind(self) -> dict[str, list[str]]:
+        """The links' URLs by kind, kinds in LINK_KINDS order (code first), each kind's URLs in
+        link order: what a page's front-matter and the JSON export list."""
+        found: dict[str, list[str]] = {}
+        for link in self.links:
+            found.setdefault(link.kind, []).append(link.url)
+        return {kind: found[kind] for kind in LINK_KINDS if kind in found}
 
 
 _PAPER_FIELDS = frozenset(f.name for f in fields(Paper))

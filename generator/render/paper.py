@@ -17,7 +17,6 @@ _KIND_LABELS = {
     "project": "Project page", "model": "Model", "dataset": "Dataset", "space": "Demo (Space)",
     "huggingface": "Hugging Face", "other": "Link",
 }
-_LINK_KINDS = ("project", "model", "dataset", "space", "huggingface", "other")  # front-matter order
 STATUS_LABELS = {"to-read": "To read", "reading": "Reading", "read": "Read", "must-read": "Must read"}
 
 
@@ -39,9 +38,7 @@ def _description_cut(paper: Paper) -> tuple[str, bool]:
 def paper_meta(paper: Paper, lib: Library) -> dict:
     """Front-matter: HTML-escaped where Material prints it raw (title, description, tags).
     Values that are None, [] or {} are left out; the keys keep this order."""
-    by_kind: dict[str, list[str]] = {}
-    for link in paper.links:
-        by_kind.setdefault(link.kind, []).append(link.url)
+    urls = paper.urls_by_kind()
     summary, cut = _description_cut(paper)
     meta: dict = {"title": esc(paper.title or "Untitled paper"),
                   "description": esc(summary) + CUT if cut else esc(summary)}
@@ -51,9 +48,9 @@ def paper_meta(paper: Paper, lib: Library) -> dict:
         meta["authors"] = paper.authors_count
     if paper.upvotes is not None:
         meta["upvotes"] = paper.upvotes
-    if "code" in by_kind:
-        meta["code"] = by_kind["code"]
-    links = {kind: by_kind[kind] for kind in _LINK_KINDS if kind in by_kind}
+    if "code" in urls:
+        meta["code"] = urls["code"]
+    links = {kind: found for kind, found in urls.items() if kind != "code"}
     if links:
         meta["links"] = links
     if paper.lists:
