@@ -307,10 +307,10 @@ def _build_site(root: Path, strict: bool, site_name: str, site_url: str, progres
                 "text": ((_text_room(shown),), np.uint8),  # the partner's pages, UTF-8 ...
                 "spans": ((len(shown), 3), np.int64)})  # ... page j from the end: start, search, end
         if partner is None:
-            pages, search, lib, papers = _build_here(inputs, corpus, site_url, progress)
+            pages, search, lib, papers = _build_here(inputs, site_url, progress)
         else:
             with partner:
-                pages, search, lib, papers = _build_with_partner(partner, inputs, corpus, site_url)
+                pages, search, lib, papers = _build_with_partner(partner, inputs, site_url)
         return Site(pages, lib, papers, curation, problems, search)
 
 
@@ -401,7 +401,9 @@ class _Inputs:
 
 
 def _library(inputs: _Inputs, related: dict | None = None) -> tuple[list[Paper], list[Paper], Library]:
-    """(every paper classified, the visible ones in site order, their Library)."""
+    """(every paper classified, the visible ones in site order, their Library). The tag scores
+    come from the words already split (classify finds them in the cache)."""
+    tag_scores_of(inputs.papers, inputs.taxonomy, inputs.corpus)
     papers = classify(inputs.papers, inputs.taxonomy, inputs.curation)
     visible = [papers[p] for p in inputs.order]  # edits change neither title nor date, nor hide others
     return papers, visible, _library_of(inputs, visible, related)
@@ -428,14 +430,13 @@ def _index_chars(visible: list[Paper]) -> int | None:
     return None if len(visible) <= SEARCH_FULL_ABSTRACTS else SEARCH_ABSTRACT_CHARS
 
 
-def _build_here(inputs: _Inputs, corpus: Corpus | None, site_url: str, progress):
+def _build_here(inputs: _Inputs, site_url: str, progress):
     """All in this process: related papers in a thread while this one scores the tags,
     classifies the papers and renders the index pages, feeds and exports. numpy and scipy let
     go of the interpreter lock for most of the TF-IDF, so the two overlap a little."""
     icons = icon_svgs(inputs.taxonomy)
     with ThreadPoolExecutor(max_workers=1) as pool:  # waits for the thread on the way out
         later = pool.submit(inputs.related_papers)
-        tag_scores_of(inputs.papers, inputs.taxonomy, corpus)
         papers, visible, lib = _library(inputs)
         others = _render_indexes(lib, icons, inputs.site_name, site_url)  # they show no related papers
         related = later.result()
@@ -444,16 +445,14 @@ def _build_here(inputs: _Inputs, corpus: Corpus | None, site_url: str, progress)
     return _collect(visible, rendered, others) + (lib, papers)
 
 
-def _build_with_partner(partner: workers.Partner, inputs: _Inputs, corpus: Corpus | None, site_url: str):
+def _build_with_partner(partner: workers.Partner, inputs: _Inputs, site_url: str):
     """Two processes. The partner works out related papers (on its own core, so nothing waits
     for the interpreter lock) and posts them; this one scores the tags, classifies the papers,
     posts what that changed and renders the index pages. Then each renders its share of the
     paper pages."""
-    taxonomy = inputs.taxonomy
-    tag_scores_of(inputs.papers, taxonomy, corpus)
     papers, visible, lib = _library(inputs)
     partner.post_object("classes", [tuple(getattr(paper, name) for name in CLASSIFIED) for paper in visible])
-    others = _render_indexes(lib, icon_svgs(taxonomy), inputs.site_name, site_url)
+    others = _render_indexes(lib, icon_svgs(inputs.taxonomy), inputs.site_name, site_url)
     posted = partner.wait("related")
     if posted is not None:
         related = related_from_array(posted, inputs.shown)
@@ -495,7 +494,6 @@ def _partner_side(link: workers.Link, inputs: _Inputs) -> int:
     link.post("related", related_as_array(related, inputs.shown, TOP_K))
     classes = link.wait_object("classes")
     if classes is None:  # too many to post (never at any size measured): classify here
-        tag_scores_of(inputs.papers, inputs.taxonomy, inputs.corpus)
         _papers, visible, lib = _library(inputs, related)
     else:  # what this process's classify would give, without scoring the tags again
         visible = [replace_paper(paper, **dict(zip(CLASSIFIED, values))) for paper, values in zip(inputs.shown, classes)]

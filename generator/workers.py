@@ -2,8 +2,9 @@
 
 These machines have two cores, and a build of thousands of papers is mostly Python, which uses
 one. `partner(fn, *args, board=...)` forks a child running `fn(link, *args)`. The two sides
-swap numpy arrays through shared memory (`post` on one side, `wait` on the other: site.py
-swaps related papers for tag scores), and what `fn` returns comes back pickled through a pipe.
+swap numpy arrays through shared memory (`post` on one side, `wait` on the other) or pickles
+of other values (`post_object`, `wait_object`): site.py's page partner posts related papers
+and is told what classifying set. What `fn` returns comes back pickled through a pipe.
 
 The results are the same as doing everything here, and the caller cannot tell the difference
 except by the clock. So anything that makes forking unwise means no partner (`partner` returns
