@@ -107,11 +107,9 @@ class Corpus:
         texts = np.asarray(texts, dtype=np.int64)
         if texts.size and (texts.min() < 0 or texts.max() >= len(self.texts)):
             raise IndexError("Corpus.select: text index out of range")
-        lengths = np.diff(self.bounds)[texts]
         bounds = np.zeros(len(texts) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=bounds[1:])
-        # Position j of the selection is position j - bounds[t] of text t in this corpus.
-        at = np.arange(bounds[-1], dtype=np.int64) + np.repeat(self.bounds[texts] - bounds[:-1], lengths)
+        np.cumsum(np.diff(self.bounds)[texts], out=bounds[1:])
+        at = concat_ranges(self.bounds[texts], self.bounds[texts + 1])  # their positions in this corpus
         picked = texts.tolist()
         out = Corpus(tuple(self.texts[i] for i in picked), self.words, self.ids[at], bounds, self.index)
         if "lowered" in self.__dict__:
@@ -122,6 +120,15 @@ class Corpus:
         """Text `index`'s words (the runs of ASCII letters and digits of its lower-cased text)."""
         words = self.words
         return [words[i] for i in self.ids[self.bounds[index]:self.bounds[index + 1]].tolist()]
+
+
+def concat_ranges(lows: np.ndarray, highs: np.ndarray) -> np.ndarray:
+    """lows[0]..highs[0]-1, then lows[1]..highs[1]-1, and so on, as one int64 array (without a
+    Python loop over the ranges)."""
+    lengths = highs - lows
+    ends = np.cumsum(lengths)
+    return (np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
+            + np.repeat(lows - (ends - lengths), lengths))
 
 
 def tokenize(texts) -> Corpus:

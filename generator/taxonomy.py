@@ -33,7 +33,7 @@ except ImportError:  # pragma: no cover
 # (unchanged since 3.6's sre_parse). Elsewhere regexes are searched in full: same results, slower.
 _parser = _re_parser if (3, 11) <= sys.version_info[:2] <= (3, 13) else None
 
-from .corpus import Corpus, tokenize
+from .corpus import Corpus, concat_ranges, tokenize
 from .errors import Problem
 from .validate import Checker, suggest
 from .yamlio import YDict, YList, load_file, where
@@ -477,40 +477,29 @@ def _run_starts(corpus: Corpus, positions, rules: list[tuple[int, list[tuple[int
     range, within the same text."""
     order, starts, keys = positions
     ids, text_of = corpus.ids, corpus.text_of
-    lows = np.array([spans[0][0] for _, spans in rules], dtype=np.int64)
-    highs = np.array([spans[0][1] for _, spans in rules], dtype=np.int64)  # (a range: `word*` only)
-    last = len(rules[0][1]) - 1
+    spans = np.array([word_spans for _, word_spans in rules], dtype=np.int64)  # rule, word, (low, high)
+    lows, highs = spans[:, 0, 0], spans[:, 0, 1]  # (a range of first ids: `word*` only)
+    last = spans.shape[1] - 1
     if last:  # every (rule, first word id) pair: the slice of its positions followed by the second word
         pair_rule = np.repeat(np.arange(len(rules), dtype=np.int64), highs - lows)
-        first = _ranges(lows, highs)
-        width = len(corpus.words) + 1
-        lows = np.searchsorted(keys, first * width + np.array([spans[1][0] for _, spans in rules])[pair_rule])
-        highs = np.searchsorted(keys, first * width + np.array([spans[1][1] for _, spans in rules])[pair_rule])
+        first = concat_ranges(lows, highs) * (len(corpus.words) + 1)
+        lows = np.searchsorted(keys, first + spans[pair_rule, 1, 0])
+        highs = np.searchsorted(keys, first + spans[pair_rule, 1, 1])
     else:  # a word (or prefix) rule: every position of its ids
         pair_rule, lows, highs = np.arange(len(rules), dtype=np.int64), starts[lows], starts[highs]
-    at = order[_ranges(lows, highs)]
+    at = order[concat_ranges(lows, highs)]
     rule = np.repeat(pair_rule, highs - lows)
     if last > 1:
         keep = at + last < len(ids)
         at, rule = at[keep], rule[keep]
         for step in range(2, last + 1):
-            step_lows = np.array([spans[step][0] for _, spans in rules], dtype=np.int64)[rule]
-            step_highs = np.array([spans[step][1] for _, spans in rules], dtype=np.int64)[rule]
             following = ids[at + step]
-            keep = (following >= step_lows) & (following < step_highs)
+            keep = (following >= spans[rule, step, 0]) & (following < spans[rule, step, 1])
             at, rule = at[keep], rule[keep]
     if last:
         keep = text_of[at] == text_of[at + last]  # all in one text
         at, rule = at[keep], rule[keep]
     return at, rule
-
-
-def _ranges(lows: np.ndarray, highs: np.ndarray) -> np.ndarray:
-    """lows[0]..highs[0]-1, then lows[1]..highs[1]-1, and so on, as one int64 array."""
-    lengths = highs - lows
-    ends = np.cumsum(lengths)
-    return (np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
-            + np.repeat(lows - (ends - lengths), lengths))
 
 
 def _count_runs(corpus: Corpus, positions, rules: list[tuple[int, list[tuple[int, int]]]]):
