@@ -96,7 +96,7 @@ def generate(root: Path, strict: bool, out: Path) -> None:
 
     try:
         site = build_site(root, strict=strict, progress=_progress)
-        report = write_tree(out, site.pages)
+        report = write_tree(out, site.files())
     except PapershelfError as exc:
         _fail(exc.problems)
     _warn(site.problems + report.kept)

@@ -155,6 +155,11 @@ class Site:
     problems: list[Problem] = field(default_factory=list)
     search: dict[str, str] = field(default_factory=dict)  # paper page -> the HTML search indexes
 
+    def files(self) -> dict[str, str]:
+        """Every generated file's full text by docs-relative path (Markdown pages with their
+        front-matter): what `papershelf generate --out` writes."""
+        return dict(self.pages)
+
     def nav(self) -> list:
         """Home, Themes (with counts), Reading paths, Tags, and the other index pages. No papers."""
         lib = self.library
