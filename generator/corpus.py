@@ -37,8 +37,8 @@ class Corpus:
 
     @cached_property
     def lowered(self) -> tuple[str, ...]:
-        """Each text.lower(), which the regex rules of tags.yml search too (made when first
-        asked for, unless the words were split here, from them)."""
+        """Each text.lower(), which the regex rules of tags.yml search too (`tokenize` keeps
+        the ones it split the words of; a `select`ion keeps its texts')."""
         return tuple(text.lower() for text in self.texts)
 
     @cached_property
@@ -102,20 +102,6 @@ class Corpus:
         """Each text as `taxonomy.normalise` gives it, as bytes (only for needles of odd forms)."""
         return [b" " + b"  ".join(self.words_of(i)) + b" " for i in range(len(self.texts))]
 
-    def select(self, texts) -> "Corpus":
-        """The corpus of just these texts (indexes, in this order), sharing the vocabulary."""
-        texts = np.asarray(texts, dtype=np.int64)
-        if texts.size and (texts.min() < 0 or texts.max() >= len(self.texts)):
-            raise IndexError("Corpus.select: text index out of range")
-        bounds = np.zeros(len(texts) + 1, dtype=np.int64)
-        np.cumsum(np.diff(self.bounds)[texts], out=bounds[1:])
-        at = concat_ranges(self.bounds[texts], self.bounds[texts + 1])  # their positions in this corpus
-        picked = texts.tolist()
-        out = Corpus(tuple(self.texts[i] for i in picked), self.words, self.ids[at], bounds, self.index)
-        if "lowered" in self.__dict__:
-            out.__dict__["lowered"] = tuple(self.lowered[i] for i in picked)
-        return out
-
     def words_of(self, index: int) -> list[bytes]:
         """Text `index`'s words (the runs of ASCII letters and digits of its lower-cased text)."""
         words = self.words
@@ -135,15 +121,10 @@ def tokenize(texts) -> Corpus:
     """Split `texts` into words (see the module docstring) with a handful of calls over all of them."""
     texts = tuple(texts)
     lowered = tuple(text.lower() for text in texts)
-    corpus = corpus_of(texts, *split_words(lowered))
+    words, ids, bounds = split_words(lowered)
+    corpus = Corpus(texts, words, ids, bounds, dict(zip(words, range(len(words)))))
     corpus.__dict__["lowered"] = lowered  # (the cached_property's value: made already)
     return corpus
-
-
-def corpus_of(texts: tuple[str, ...], words: tuple[bytes, ...], ids: np.ndarray, bounds: np.ndarray) -> Corpus:
-    """The Corpus of `texts` from what `split_words` of them lower-cased gave (perhaps in
-    another process)."""
-    return Corpus(texts, words, ids, bounds, dict(zip(words, range(len(words)))))
 
 
 def split_words(lowered) -> tuple[tuple[bytes, ...], np.ndarray, np.ndarray]:
@@ -151,7 +132,7 @@ def split_words(lowered) -> tuple[tuple[bytes, ...], np.ndarray, np.ndarray]:
     # One byte per character ('?' for any non-ASCII one, which then separates words like all
     # punctuation), so text i starts at the sum of the lengths before it, plus one space each.
     joined = " ".join(lowered).encode("ascii", "replace").translate(_SEPARATE)
-    words, ids = (_number_words_arrow if len(joined) >= ARROW_MIN else _number_words)(joined)
+    words, ids = _number_words(joined)
     offsets = np.zeros(len(lowered) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, lowered), dtype=np.int64, count=len(lowered)) + 1, out=offsets[1:])
     letters = np.frombuffer(joined, dtype=np.uint8) != 32
@@ -161,20 +142,6 @@ def split_words(lowered) -> tuple[tuple[bytes, ...], np.ndarray, np.ndarray]:
     return words, ids, np.searchsorted(starts, offsets).astype(np.int64)
 
 
-# From this many bytes of text (about 700 papers), Apache Arrow's C++ string kernels split the
-# words and number them: at 10,000 papers, 0.13 s against 0.36 s for bytes.split, a set and a
-# dict lookup per word (2.1 million Python objects). Below it, importing pyarrow would cost
-# more than it saves.
-ARROW_MIN = 1 << 20
-
-
-def preload_arrow(text_bytes: int) -> None:
-    """Import pyarrow now if `tokenize` of about this much text will use it (while waiting for
-    something else, rather than inside tokenize)."""
-    if text_bytes >= ARROW_MIN:
-        import pyarrow.compute  # noqa: F401
-
-
 def _number_words(joined: bytes) -> tuple[tuple[bytes, ...], np.ndarray]:
     """(the distinct words in sorted order, the id of each word of `joined` in turn): `joined`
     is lower-case letters, digits and spaces."""
@@ -182,31 +149,3 @@ def _number_words(joined: bytes) -> tuple[tuple[bytes, ...], np.ndarray]:
     words = tuple(sorted(set(flat)))
     index = dict(zip(words, range(len(words))))
     return words, np.fromiter(map(index.__getitem__, flat), dtype=np.int32, count=len(flat))
-
-
-def _number_words_arrow(joined: bytes) -> tuple[tuple[bytes, ...], np.ndarray]:
-    """`_number_words`, in Arrow: split on spaces, then a hash table numbers the words as they
-    first appear; a sort of the (few) distinct words turns those numbers into sorted ids."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    # The bytes as one string, not copied (ASCII is UTF-8), from the first letter to the last:
-    # runs of spaces split once, so no empty word needs filtering out (a copy of every word).
-    first = re.search(rb"[^ ]", joined)
-    if first is None:
-        return (), np.zeros(0, dtype=np.int32)
-    start, end = first.start(), len(joined)
-    while joined[end - 1] == 32:  # (texts end in punctuation, which became a space: a few)
-        end -= 1
-    large = end >= 1 << 31  # 64-bit offsets only when 32 bits cannot hold them
-    text = (pa.LargeStringArray if large else pa.StringArray).from_buffers(
-        1, pa.py_buffer(np.array([start, end], dtype=np.int64 if large else np.int32)), pa.py_buffer(joined))
-    flat = pc.list_flatten(pc.ascii_split_whitespace(text))
-    encoded = pc.dictionary_encode(flat)
-    vocabulary = encoded.dictionary.cast(pa.large_binary())
-    order = pc.array_sort_indices(vocabulary).to_numpy()  # byte order, like sorted(bytes)
-    rank = np.empty(len(order), dtype=np.int32)
-    rank[order] = np.arange(len(order), dtype=np.int32)
-    words = tuple(vocabulary.take(pa.array(order)).to_pylist())
-    ids = rank[encoded.indices.to_numpy(zero_copy_only=False)]
-    return words, ids.astype(np.int32, copy=False)

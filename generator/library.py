@@ -37,21 +37,21 @@ class Library:
                 by_tag.setdefault(tag, []).append(paper)
         object.__setattr__(self, "_by_theme", by_theme)
         object.__setattr__(self, "_by_tag", by_tag)
-        object.__setattr__(self, "fragments", {})  # see fragment()
+        object.__setattr__(self, "memos", {})  # see memo()
 
-    def fragment(self, key: tuple, build):
-        """The fragment of HTML (or any value) stored under `key`, built by `build()` the first
-        time it is asked for: a paper appears in the related lists and tables of many pages, a
-        tag on many pages. Keys of fragments with relative links end with the page's depth."""
-        value = self.fragments.get(key, _UNBUILT)  # type: ignore[attr-defined]
+    def memo(self, key: tuple, build):
+        """The value (mostly a piece of HTML) kept under `key`, made by `build()` the first time
+        it is asked for: a paper appears in the related lists and tables of many pages, a tag on
+        many pages. Keys of HTML with relative links end with the page's depth."""
+        value = self.memos.get(key, _UNBUILT)  # type: ignore[attr-defined]
         if value is _UNBUILT:
-            value = self.fragments[key] = build()  # type: ignore[attr-defined]
+            value = self.memos[key] = build()  # type: ignore[attr-defined]
         return value
 
     def with_related(self, related: dict[str, tuple[str, ...]]) -> "Library":
         """This library with these related papers: `dataclasses.replace` without building the
         indexes of __post_init__ again. The papers are the same, so it shares them, and the
-        fragments built so far (none of which shows related papers)."""
+        memos made so far (none of which shows related papers)."""
         new = copy.copy(self)
         object.__setattr__(new, "related", related)
         return new

@@ -115,36 +115,9 @@ def related_papers(papers: list[Paper], k: int = TOP_K, corpus: Corpus | None = 
     return dict(_LAST["result"])  # type: ignore[call-overload]
 
 
-def remember(papers: list[Paper], k: int, result: dict[str, tuple[str, ...]]) -> None:
-    """Keep `result`, worked out elsewhere (a worker process), as `related_papers(papers, k)`."""
-    _LAST.update(key=_key(papers, k), result=dict(result))
-
-
-def as_array(related: dict[str, tuple[str, ...]], papers: list[Paper], k: int) -> np.ndarray:
-    """The lists as numbers, to cross to another process: row i holds the positions in `papers`
-    of paper i's related papers, in order, then -1s."""
-    position = {paper.slug: i for i, paper in enumerate(papers)}
-    out = np.full((len(papers), k), -1, dtype=np.int32)
-    for i, paper in enumerate(papers):
-        row = [position[slug] for slug in related.get(paper.slug, ())]
-        out[i, :len(row)] = row
-    return out
-
-
-def from_array(array: np.ndarray, papers: list[Paper]) -> dict[str, tuple[str, ...]]:
-    """`as_array`'s lists back by slug."""
-    slugs = [paper.slug for paper in papers]
-    return {slug: tuple(slugs[j] for j in row if j >= 0) for slug, row in zip(slugs, array.tolist())}
-
-
-def known(papers: list[Paper], k: int = TOP_K) -> bool:
-    """Whether `related_papers(papers, k)` is the last result, kept (nothing to work out)."""
-    return _LAST.get("key") == _key(papers, k)
-
-
 def _key(papers: list[Paper], k: int) -> tuple:
     # References, not copies; comparing it with the last key is quick when the papers come
-    # from the same parsed captures (site._READ_CACHE), as they do in `serve`.
+    # from the same parsed captures (site._PARSED), as they do in `serve`.
     return (k, [(p.slug, p.title, p.abstract) for p in papers])
 
 

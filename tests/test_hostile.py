@@ -843,7 +843,7 @@ def _tree(tmp_path: Path, which: str) -> dict[str, str]:
     from generator.site import build_site
 
     project = (hostile_project if which == "hostile" else control_project)(tmp_path / which)
-    return build_site(project).pages
+    return build_site(project).files()
 
 
 def _all_entries(folder: Path) -> set[str]:
@@ -896,7 +896,7 @@ def test_an_interrupted_generate_leaves_no_new_empty_folders(tmp_path, monkeypat
     out = tmp_path / "out"
     write.write_tree(out, {"index.md": "home", "papers/a.md": "a", "papers/b.md": "b"})
     entries = _all_entries(out)
-    calls = _disk_full_on_write(monkeypatch, write, 3)
+    _disk_full_on_write(monkeypatch, write, 3)
     with pytest.raises(OSError):  # plan order: extra/deeper/new.md, index.md, papers/a.md (fails)
         write.write_tree(out, {"extra/deeper/new.md": "new", "index.md": "home 2", "papers/a.md": "a 2",
                                "papers/b.md": "b"})

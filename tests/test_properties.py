@@ -320,54 +320,16 @@ def test_esc_is_exactly_html_escape(text):
 @SETTINGS
 @given(texts=st.lists(st.text(max_size=40) | st.sampled_from(["", "  ", "İstanbul ﬁne", "\x00a", "K-means"]),
                       max_size=6))
-@pytest.mark.parametrize("arrow", [False, True], ids=["python", "arrow"])
-def test_bulk_tokenising_gives_each_text_its_own_words(texts, arrow):
+def test_bulk_tokenising_gives_each_text_its_own_words(texts):
     """corpus.tokenize splits all texts in a few calls; each must get its own words, the runs of
-    ASCII letters and digits of its lower-cased text. Long lists split them with Arrow: both
-    ways must give the same words."""
+    ASCII letters and digits of its lower-cased text."""
     import re
 
     from generator import corpus as C
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(C, "ARROW_MIN", 0 if arrow else 1 << 62)
-        corpus = C.tokenize(texts)
+    corpus = C.tokenize(texts)
     assert [corpus.words_of(i) for i in range(len(texts))] == \
         [re.findall(rb"[0-9a-z]+", t.lower().encode("ascii", "replace")) for t in texts]
-    picked = corpus.select(list(range(len(texts)))[::-1] * 2)
-    assert [picked.words_of(i) for i in range(len(picked.texts))] == \
-        [corpus.words_of(i) for i in list(range(len(texts)))[::-1] * 2]
-    with pytest.raises(IndexError):
-        corpus.select([len(texts)])
-
-
-@SETTINGS
-@given(joined=st.text(alphabet="ab0z ", max_size=60).map(str.encode))
-def test_arrow_numbers_words_exactly_like_python(joined):
-    """The two ways of numbering words (corpus.py): the same sorted vocabulary, the same ids."""
-    from generator.corpus import _number_words, _number_words_arrow
-
-    words, ids = _number_words(joined)
-    arrow_words, arrow_ids = _number_words_arrow(joined)
-    assert arrow_words == words and arrow_ids.dtype == ids.dtype and arrow_ids.tolist() == ids.tolist()
-
-
-def test_arrow_and_python_give_the_same_corpus_on_the_seeds(monkeypatch):
-    """Every title and abstract of the seeds, tokenised both ways: the same words and ids."""
-    from pathlib import Path
-
-    from generator import corpus as C
-    from generator.site import read_papers
-
-    papers, _sources, _problems = read_papers(Path(__file__).resolve().parent.parent / "seeds")
-    texts = [text for paper in papers for text in (paper.title, paper.abstract)]
-    monkeypatch.setattr(C, "ARROW_MIN", 1 << 62)
-    python = C.tokenize(texts)
-    monkeypatch.setattr(C, "ARROW_MIN", 0)
-    arrow = C.tokenize(texts)
-    assert len(python.words) > 5000 and len(python.ids) > 100_000
-    assert arrow.words == python.words and arrow.ids.tolist() == python.ids.tolist()
-    assert arrow.bounds.tolist() == python.bounds.tolist()
 
 
 @SETTINGS

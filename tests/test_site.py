@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_every_paper_page_front_matter_loads_back_with_mkdocs_own_loader(seed_site):
-    pages = {k: v for k, v in seed_site.pages.items() if k.startswith("papers/") and k != "papers/index.md"}
+    pages = {k: v for k, v in seed_site.files().items() if k.startswith("papers/") and k != "papers/index.md"}
     assert len(pages) == 680
     for path, text in pages.items():
         body, meta = get_data(text)
@@ -166,7 +166,7 @@ def test_output_is_deterministic(seed_site):
     from generator.site import build_site
     from conftest import ROOT
 
-    assert build_site(ROOT).pages == seed_site.pages
+    assert build_site(ROOT).files() == seed_site.files()
 
 
 def test_every_tag_link_lands_on_an_anchor_of_the_tags_page(built_site):

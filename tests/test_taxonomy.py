@@ -46,7 +46,7 @@ def test_known_seed_papers_get_their_expected_theme_and_tags(seed_site, prefix, 
 
 
 def test_tags_are_strongest_first_and_deterministic(seed_site):
-    from generator.taxonomy import choose, score_paper
+    from generator.matching import rule_hits as score_paper
 
     taxonomy = seed_site.library.taxonomy
     for paper in seed_site.library.papers[:200]:
@@ -58,7 +58,8 @@ def test_tags_are_strongest_first_and_deterministic(seed_site):
 
 
 def test_title_hits_weigh_more_than_abstract_hits():
-    from generator.taxonomy import Rule, Tag, Taxonomy, Theme, choose, normalise, score_paper
+    from generator.matching import rule_hits as score_paper
+    from generator.taxonomy import Rule, Tag, Taxonomy, Theme, normalise
 
     themes = (Theme("a", "A", "", "material/magnify", 1), Theme("other", "Other", "", "material/magnify", 2))
     rule = lambda w: (Rule("word", w, needle=normalise(w)),)  # noqa: E731
@@ -75,7 +76,8 @@ def test_phrases_count_as_str_count_does_even_when_they_overlap_themselves():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from generator.taxonomy import Rule, Tag, Taxonomy, Theme, tag_scores, tag_scores_many
+    from generator.matching import tag_scores as tag_scores_many
+    from generator.taxonomy import Rule, Tag, Taxonomy, Theme
 
     themes = (Theme("a", "A", "", "material/magnify", 1), Theme("other", "Other", "", "material/magnify", 2))
     needles = ["deep deep", "deep net deep", "deep*", "deep net*", "net", "net deep deep net", "ne*", "d"]
@@ -91,9 +93,23 @@ def test_phrases_count_as_str_count_does_even_when_they_overlap_themselves():
     def check(texts):
         assert taxonomy.matcher.counts(*texts) == [_naive_counts(text, taxonomy) for text in texts]
         pairs = list(zip(texts, texts[::-1]))
-        assert tag_scores_many(pairs, taxonomy) == [tag_scores(t, a, taxonomy) for t, a in pairs]
+        assert tag_scores_many(pairs, taxonomy) == [_totals(t, a, taxonomy) for t, a in pairs]
 
     check()
+
+
+def choose(hits: dict, taxonomy) -> tuple:
+    """A paper's tags and theme from its rule hits, as `papershelf explain` gets them."""
+    from generator.taxonomy import rank
+
+    return rank({slug: sum(h.score for h in tag_hits) for slug, tag_hits in hits.items()}, taxonomy)
+
+
+def _totals(title: str, abstract: str, taxonomy) -> dict[str, int]:
+    """One paper's tag scores, added up from its rule hits (what explain shows)."""
+    from generator.matching import rule_hits
+
+    return {slug: sum(h.score for h in hits) for slug, hits in rule_hits(title, abstract, taxonomy).items()}
 
 
 def _needle(text: str) -> str:
@@ -170,7 +186,8 @@ def test_the_tags_plugin_accepts_only_labels_defined_in_tags_yml(project, tmp_pa
 
 def _naive_counts(text: str, taxonomy) -> dict[int, int]:
     """What every rule counts, searched for one by one: the definition the Matcher must keep."""
-    from generator.taxonomy import normalise, required_literal
+    from generator.regex_prefilter import required_literal
+    from generator.taxonomy import normalise
 
     normalised, out = normalise(text), {}
     for index, (_tag, rule) in enumerate(taxonomy.matcher.rules):

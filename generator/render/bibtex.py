@@ -36,5 +36,5 @@ def bibtex_entry(paper: Paper, list_titles: list[str]) -> str:
 def paper_bibtex(paper: Paper, lib) -> str:
     """`bibtex_entry` of a paper in `lib` (a Library), made once per build: papers.bib and the
     paper's page both show it."""
-    return lib.fragment(("bibtex", paper.slug),
+    return lib.memo(("bibtex", paper.slug),
                         lambda: bibtex_entry(paper, [lib.list_title(f) for f in paper.lists]))

@@ -14,7 +14,7 @@ from ..library import (ALL_PAPERS, HOME, PATHS_INDEX, STATS, TAGS_INDEX, THEMES_
                        Library, paper_src, path_src, theme_src)
 from ..model import Paper
 from ..taxonomy import Tag
-from .markup import esc, front_matter, href, safe_url
+from .markup import Document, esc, href, safe_url
 
 NEWEST_ON_HOME = 8
 _slugify = slugify(case="lower")  # the tags plugin's default slugify, so anchors match
@@ -39,8 +39,8 @@ def _invert(iso: str) -> str:
     return "".join(chr(0x10FFFF - ord(c)) if c.isdigit() else c for c in iso)
 
 
-def page(meta: dict, body: list[str]) -> str:
-    return front_matter(meta) + "\n" + "\n".join(b for b in body if b) + "\n"
+def page(meta: dict, body: list[str]) -> Document:
+    return Document(meta, "\n".join(b for b in body if b) + "\n")
 
 
 def _row_cells(paper: Paper, lib: Library) -> tuple[str, str, str, str]:
@@ -71,7 +71,7 @@ def paper_table(papers: list[Paper], lib: Library, src: str, filters: bool = Tru
                 tag_links[slug] = f'<a href="{tag_url(src, tag)}">{esc(tag.label)}</a>' if tag else ""
         tag_html = ", ".join(tag_links[s] for s in paper.tags if tag_links[s])
         # What does not depend on the page: made once, for every table the paper is in.
-        head, title, year, tail = lib.fragment(("row", paper.slug), lambda: _row_cells(paper, lib))
+        head, title, year, tail = lib.memo(("row", paper.slug), lambda: _row_cells(paper, lib))
         rows.append(f'{head}<td><a href="{href(src, paper_src(paper.slug))}">{title}</a></td>'
                     f'<td>{year}</td><td>{tag_html}</td>{tail}')
     head = ("<thead><tr><th data-sort=\"text\">Title</th><th data-sort=\"num\">Year</th><th>Tags</th>"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -102,6 +103,20 @@ def front_matter(meta: dict) -> str:
     return "---\n" + "\n".join(lines) + "\n---\n"
 
 
+@dataclass(frozen=True)
+class Document:
+    """A generated Markdown page: its front-matter and its body (one block of escaped HTML).
+
+    The MkDocs hook hands MkDocs the meta as it is (no YAML to parse back); `text()` is the
+    page as a file, for `papershelf generate --out` and any stock MkDocs build."""
+
+    meta: dict
+    body: str
+
+    def text(self) -> str:
+        return front_matter(self.meta) + "\n" + self.body
+
+
 @lru_cache(maxsize=None)
 def page_url(src: str) -> str:
     """The site URL (directory style) MkDocs gives the page at docs path `src`."""
@@ -165,25 +180,3 @@ def without_search_excluded(html: str) -> str:
         pos = cursor
     out.append(html[pos:])
     return "".join(out)
-
-
-def read_front_matter(text: str) -> tuple[dict, str] | None:
-    """(meta, body) of a page `front_matter` wrote, or None if the text is not shaped like one.
-
-    The inverse of `front_matter` for the generator's own pages, one json.loads per line: the
-    hook hands MkDocs these instead of letting PyYAML's pure-Python loader parse 10,000 blocks.
-    For these pages it returns what mkdocs.utils.meta.get_data returns (tests/test_scale.py).
-    """
-    if not text.startswith("---\n"):
-        return None
-    end = text.find("\n---\n", 3)
-    if end < 0:
-        return None
-    meta = {}
-    try:
-        for line in text[4:end].split("\n"):
-            key, value = line.split(": ", 1)
-            meta[key] = json.loads(value)
-    except ValueError:
-        return None
-    return meta, text[end + 5:].lstrip("\n")

@@ -8,7 +8,7 @@ from ..library import HOME, Library, paper_src, path_src, theme_src
 from ..model import Paper
 from .bibtex import paper_bibtex
 from .lists import tag_url
-from .markup import esc, front_matter, href, quote_plus, safe_url
+from .markup import Document, esc, href, quote_plus, safe_url
 from .note import render_note
 
 DESCRIPTION_CHARS = 200
@@ -20,10 +20,7 @@ _KIND_LABELS = {
 STATUS_LABELS = {"to-read": "To read", "reading": "Reading", "read": "Read", "must-read": "Must read"}
 
 
-# The page's own markup is ASCII, entities for the few symbols it uses (&#9650; &larr; &rarr;
-# &middot; &hellip;): a Python string with one character above U+00FF takes two bytes a
-# character, so a page of ASCII text stays half the size in memory and crosses between
-# processes (as UTF-8) at the speed of a copy.
+# The page's own markup writes its few symbols as entities (&#9650; &larr; &rarr; &middot; &hellip;).
 CUT = "&hellip;"
 
 
@@ -57,7 +54,7 @@ def paper_meta(paper: Paper, lib: Library) -> dict:
         meta["lists"] = list(paper.lists)
     if paper.theme is not None:
         meta["theme"] = paper.theme
-    labels = lib.fragment(("labels",), lambda: {tag.slug: esc(tag.label) for tag in lib.taxonomy.tags})
+    labels = lib.memo(("labels",), lambda: {tag.slug: esc(tag.label) for tag in lib.taxonomy.tags})
     tags = [labels[slug] for slug in paper.tags if slug in labels]  # (a tag tags.yml no longer has: none)
     if tags:
         meta["tags"] = tags
@@ -112,7 +109,7 @@ def header(paper: Paper, lib: Library, src: str) -> str:
         facts.append(f'<span class="ps-status ps-status--{esc(paper.status)}">{esc(STATUS_LABELS[paper.status])}</span>')
     parts = [f'<p class="ps-facts">{" &middot; ".join(facts)}</p>'] if facts else []
     if paper.tags:
-        made = lib.fragment(("chips", href(src, HOME)), dict)  # slug -> chip, on pages at this depth
+        made = lib.memo(("chips", href(src, HOME)), dict)  # slug -> chip, on pages at this depth
         chips = []
         for slug in paper.tags:
             chip = made.get(slug)
@@ -166,7 +163,7 @@ def related_item(slug: str, lib: Library, src: str) -> str:
 
 
 def related_list(paper: Paper, lib: Library, src: str) -> str:
-    made = lib.fragment(("related", href(src, HOME)), dict)  # slug -> entry, on pages at this depth
+    made = lib.memo(("related", href(src, HOME)), dict)  # slug -> entry, on pages at this depth
     items = []
     for slug in lib.related.get(paper.slug, ()):
         item = made.get(slug)
@@ -180,18 +177,10 @@ def related_list(paper: Paper, lib: Library, src: str) -> str:
             + "".join(items) + "</ul>")
 
 
-def index_abstract(text: str, limit: int | None) -> str:
-    """The abstract as the search index gets it: whole, or its first sentences up to `limit`.
-
-    The first sentence always stays whole, so title, tag and first-sentence matches survive
-    the trim; only the page's search index is trimmed, never the page.
-    """
-    cut = _index_cut(text, limit)
-    return text if cut is None else text[:cut] + " …"
-
-
 def _index_cut(text: str, limit: int | None) -> int | None:
-    """Where index_abstract cuts `text` (None: it keeps it whole)."""
+    """Where the search index's copy of an abstract is cut (None: kept whole): after the last
+    sentence that ends within `limit` characters, the first sentence always whole, so title,
+    tag and first-sentence matches survive the trim (the page keeps the whole abstract)."""
     if limit is None or len(text) <= limit:
         return None
     cut = text.find(". ") + 1 or len(text)
@@ -203,8 +192,8 @@ def _index_cut(text: str, limit: int | None) -> int | None:
     return cut if cut < len(text) else None
 
 
-def render_paper(paper: Paper, lib: Library, index_chars: int | None = None) -> tuple[str, str]:
-    """(Markdown page text, the HTML that search indexes for it).
+def render_paper(paper: Paper, lib: Library, index_chars: int | None = None) -> tuple[Document, str]:
+    """(the Markdown page, the HTML that search indexes for it).
 
     The page is YAML front-matter, then one raw HTML block of escaped content. The search HTML
     holds only the parts the index keeps (no related papers, citation or links), with the
@@ -239,7 +228,7 @@ def render_paper(paper: Paper, lib: Library, index_chars: int | None = None) -> 
     body.append(search_links(paper))
     body.append(related_list(paper, lib, src))
     body.append('<h2 id="listed-in" data-search-exclude>Listed in</h2>')
-    body.append(lib.fragment(("lists", paper.lists), lambda: '<ul class="ps-lists" data-search-exclude>' + "".join(
+    body.append(lib.memo(("lists", paper.lists), lambda: '<ul class="ps-lists" data-search-exclude>' + "".join(
         f"<li>{esc(lib.list_title(f))}</li>" for f in paper.lists) + "</ul>"))  # the same for many papers
     body.append('<h2 id="cite" data-search-exclude>Cite</h2>')
     body.append('<div class="ps-cite" data-search-exclude><pre><code class="ps-bibtex">' + esc(paper_bibtex(paper, lib))
@@ -247,5 +236,5 @@ def render_paper(paper: Paper, lib: Library, index_chars: int | None = None) -> 
                 '<button type="button" class="md-button ps-copy" data-copy=".ps-bibtex">Copy BibTeX</button></div>')
     body.append(f'<p class="ps-back" data-search-exclude><a href="{href(src, HOME)}">&larr; All themes</a></p>')
     body.append("</div>")
-    page = front_matter(paper_meta(paper, lib)) + "\n" + "\n".join(filter(None, body)) + "\n"
+    page = Document(paper_meta(paper, lib), "\n".join(filter(None, body)) + "\n")
     return page, "\n".join(filter(None, search))

@@ -1,0 +1,77 @@
+"""The site around the papers: the nav, and every generated page that is not a paper's own
+(home, themes, tags, reading paths, all papers, with code, stats), the feeds and the exports.
+
+The pipeline (`site.py`) calls `index_pages` once the papers are classified; none of these
+pages shows related papers, so they do not wait for them.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from . import library as L
+from .export import papers_bib, papers_json
+from .library import Library
+from .render.feeds import atom_feed
+from .render.lists import (render_all_papers, render_home, render_path, render_paths_index,
+                           render_tags_index, render_theme, render_themes_index, render_with_code)
+from .render.markup import Document, esc
+from .render.stats import render_stats
+from .taxonomy import Taxonomy
+
+
+def nav(lib: Library) -> list:
+    """Home, Themes (with counts), Reading paths, Tags, and the other index pages. No papers:
+    Material renders the whole nav into every page."""
+    # Material prints nav titles raw (and they override the page's own title): escape them.
+    themes = [{f"{esc(t.title)} ({len(lib.in_theme(t))})": L.theme_src(t.slug)}
+              for t in lib.taxonomy.themes if lib.in_theme(t)]
+    paths = [{esc(p.title): L.path_src(p.slug)} for p in lib.paths]
+    return [
+        {"Home": L.HOME},
+        {"Themes": [{"All themes": L.THEMES_INDEX}, *themes]},
+        {"Reading paths": [{"All reading paths": L.PATHS_INDEX}, *paths]},
+        {"Tags": L.TAGS_INDEX},
+        {"Papers": [{"All papers": L.ALL_PAPERS}, {"Papers with code": L.WITH_CODE},
+                    {"Statistics": L.STATS}]},
+        {"About": "about.md"},
+    ]
+
+
+@lru_cache(maxsize=None)
+def _icon_svg(icon: str) -> str | None:
+    import material
+
+    path = Path(material.__file__).parent / "templates" / ".icons" / f"{icon}.svg"
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def icon_svgs(taxonomy: Taxonomy) -> dict[str, str]:
+    """Inline SVG of each theme's Material icon, read once from the installed theme."""
+    return {t.icon: svg for t in taxonomy.themes if (svg := _icon_svg(t.icon)) is not None}
+
+
+def index_pages(lib: Library, site_name: str, site_url: str) -> dict[str, Document | str]:
+    """Every generated file but the papers' own pages: index pages, feeds and exports."""
+    icons = icon_svgs(lib.taxonomy)
+    themes = [theme for theme in lib.taxonomy.themes if lib.in_theme(theme)]
+    papers = list(lib.papers)
+    pages: dict[str, Document | str] = {
+        L.HOME: render_home(lib, icons),
+        L.THEMES_INDEX: render_themes_index(lib, icons),
+        **{L.theme_src(theme.slug): render_theme(theme, lib) for theme in themes},
+        L.ALL_PAPERS: render_all_papers(lib),
+        L.WITH_CODE: render_with_code(lib),
+        L.TAGS_INDEX: render_tags_index(lib),
+        L.PATHS_INDEX: render_paths_index(lib),
+        **{L.path_src(path.slug): render_path(path, lib) for path in lib.paths},
+        L.STATS: render_stats(lib),
+        "feed.xml": atom_feed(site_name, "feed.xml", papers, site_url),
+    }
+    for theme in themes:
+        name = f"feed-{theme.slug}.xml"
+        pages[name] = atom_feed(f"{site_name}: {theme.title}", name, lib.in_theme(theme), site_url)
+    pages["papers.json"] = papers_json(papers)
+    pages["papers.bib"] = papers_bib(papers, lib)
+    return pages
