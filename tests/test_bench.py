@@ -51,8 +51,7 @@ def test_benchmark_runs_and_reports_sane_numbers(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
 
     header, rows = _table(out.read_text(encoding="utf-8"))
-    assert header == ["size", "papers", "runs", "generate s", "generate CPU s", "worker peak RSS MB", "papers/s",
-                      "mkdocs build s",
+    assert header == ["size", "papers", "runs", "generate s", "generate CPU s", "papers/s", "mkdocs build s",
                       "build CPU s", "peak RSS MB", "site MB", "pages", "paper page median KB",
                       "paper page max KB", "search index MB", "search from open s",
                       "search after typing s", "warm search s"]
@@ -64,7 +63,6 @@ def test_benchmark_runs_and_reports_sane_numbers(tmp_path):
         assert float(cells[name]) > 0, name
     for name in ["search from open s", "search after typing s", "warm search s"]:
         assert cells[name] == "n/a"  # --no-browser
-    assert cells["worker peak RSS MB"] == "0"  # 60 papers: below PARALLEL_MIN, no worker process
     assert re.search(r"Machine: \d+ CPUs \(nproc\), Python 3\.\d+", out.read_text())
 
     row = json.loads(data.read_text())["rows"][0]
@@ -75,6 +73,84 @@ def test_benchmark_runs_and_reports_sane_numbers(tmp_path):
     assert 50 < row["peak_rss_mb"] < 8000
     assert row["paper_page_median_kb"] <= row["paper_page_max_kb"]
     assert 0 < row["search_index_mb"] < row["site_mb"]
+
+
+def _code_is_dirty() -> bool:
+    """Whether the working tree's code (what --against builds as "new") differs from HEAD's."""
+    status = subprocess.run(["git", "status", "--porcelain", "--", "generator", "overrides", "docs", "mkdocs.yml"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60,
+                            env=dict(os.environ, GIT_OPTIONAL_LOCKS="0"))
+    return status.returncode != 0 or bool(status.stdout.strip())
+
+
+@pytest.mark.slow
+def test_benchmark_against_head_builds_both_sides_and_finds_identical_sites(tmp_path):
+    """`--against HEAD`: the same code on both sides must give byte-identical sites, and both sides' numbers.
+
+    On a clean checkout "new" is the working tree, which is HEAD. While the code is being edited
+    the working tree is not HEAD, so the test compares HEAD with HEAD (--new HEAD) instead: still
+    two exports, two projects, two processes per run, whose outputs must not differ by one byte.
+    """
+    out, data, work = tmp_path / "AGAINST.md", tmp_path / "against.json", tmp_path / "work"
+    command = [sys.executable, str(BENCH / "run.py"), "--quick", "--against", "HEAD", "--no-browser", "--no-serve",
+               "--work", str(work), "--out", str(out), "--json", str(data)]
+    if _code_is_dirty():
+        command += ["--new", "HEAD"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=ROOT,
+                            env=dict(os.environ, NO_MKDOCS_2_WARNING="1"))
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    text = out.read_text(encoding="utf-8")
+    assert "| size | papers | runs | old wall s |" in result.stdout  # the table is printed too
+    first = text[text.index("\n| size |"):]
+    header, rows = _table(first[:first.index("\n\n")])  # the report's first table: the comparison
+    assert header == ["size", "papers", "runs", "old wall s", "new wall s", "new/old wall", "old CPU s",
+                      "new CPU s", "new/old CPU", "old peak RSS MB", "new peak RSS MB", "new/old RSS", "files",
+                      "identical files"]
+    assert [row[0] for row in rows] == ["50", "200"]
+    for row in rows:
+        cells = dict(zip(header, row))
+        assert cells["runs"] == "1"
+        for name in ["old wall s", "new wall s", "old CPU s", "new CPU s", "old peak RSS MB", "new peak RSS MB",
+                     "new/old wall", "new/old CPU", "new/old RSS"]:
+            assert float(cells[name]) > 0, name
+        assert int(cells["files"]) > int(cells["papers"]) > 0
+        assert cells["identical files"] == cells["files"], row  # same code: every file identical
+        assert f"size {cells['size']}: the two sites are byte-identical ({cells['files']} files" in text
+
+    report = json.loads(data.read_text())
+    assert report["sides"]["old"]["sha"] == subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, text=True,
+                                                           capture_output=True).stdout.strip()
+    for row in report["rows"]:
+        assert row["compare"]["differing_count"] == 0 and row["compare"]["differing"] == []
+        assert row["compare"]["files"] > row["old"]["pages"] > row["old"]["paper_pages"]  # every file, not only HTML
+        for side in ("old", "new"):
+            assert len(row[side]["wall_s"]) == len(row[side]["cpu_s"]) == len(row[side]["peak_rss_mb"]) == 1
+            assert row[side]["paper_pages"] == row["old"]["paper_pages"] > 0
+            # each side built its own project, importing its own copy of the code
+            project = Path(row[side]["project"])
+            assert project.parent == work / f"against-size-{row['size']}" and project.name == side
+            assert (project / "generator").resolve() != (ROOT / "generator").resolve()
+        old_project, new_project = Path(row["old"]["project"]), Path(row["new"]["project"])
+        for name in ("tags.yml", "curation.yml", "seeds/sources.yml", "seeds/000_synthetic.txt"):
+            assert (old_project / name).read_bytes() == (new_project / name).read_bytes(), name
+        assert 0 < row["old"]["site_mb"] == row["new"]["site_mb"]
+    assert (work / f"against-{report['sides']['old']['short']}" / "generator" / "mkdocs_hook.py").is_file()
+
+
+def test_normalise_generator_meta_blanks_only_that_tag():
+    run = _load("papershelf_bench_run", BENCH / "run.py")
+    mkdocs = b'<head><meta charset="utf-8"><meta name="generator" content="mkdocs-1.6.1, mkdocs-material-9.8.2">' \
+             b'<meta name="description" content="A list"></head><p>name="generator" content="kept"</p>'
+    properdocs = mkdocs.replace(b"mkdocs-1.6.1", b"properdocs-1.6.4")
+    assert mkdocs != properdocs
+    assert run.normalise_generator_meta(mkdocs) == run.normalise_generator_meta(properdocs)
+    assert run.normalise_generator_meta(mkdocs) == mkdocs.replace(b"mkdocs-1.6.1, mkdocs-material-9.8.2", b"")
+    assert run.normalise_generator_meta(b"<meta content='x' name=generator>") == b"<meta content=\"\" name=generator>"
+    diff = run.compare_manifests({"a.html": "1", "b.xml": "2", "old.txt": "3"}, {"a.html": "1", "b.xml": "9",
+                                                                                 "new.txt": "4"})
+    assert (diff["files"], diff["identical"], diff["differing"]) == (4, 1, ["b.xml", "new.txt", "old.txt"])
+    assert diff["only_old"] == ["old.txt"] and diff["only_new"] == ["new.txt"]
 
 
 def test_synthetic_project_is_deterministic_and_distinct(tmp_path, synth):
