@@ -203,13 +203,27 @@ def on_page_read_source(page, config) -> str | None:
     return None if document is None else document.body
 
 
+_PLACEHOLDER = "PAPERSHELF-GENERATED-BODY"
+
+
 @event_priority(100)  # before the tags plugin (-50) reads the page's tags
 def on_page_markdown(markdown: str, page, config, files) -> str:
+    """A GeneratedPage gets its meta from the generator's records. In a plain build, an HTML
+    page still reaches Markdown only as a placeholder, put back in on_page_content: its HTML
+    stays exactly as generated either way (Markdown would drop its last newline)."""
     if isinstance(page, GeneratedPage):
         page.meta = dict(_document(page).meta)
     if _indexed_by_hook(page, config):
         page.meta["search"] = {"exclude": True}  # Material's indexer skips it; on_page_context feeds it
+    if not isinstance(page, GeneratedPage) and (document := _document(page)) and _html_only(document.body):
+        return _PLACEHOLDER
     return markdown
+
+
+def on_page_content(html: str, page, config, files) -> str:
+    if not isinstance(page, GeneratedPage) and (document := _document(page)) and _html_only(document.body):
+        return document.body
+    return html
 
 
 def _indexed_by_hook(page, config) -> bool:

@@ -44,6 +44,45 @@ def test_fast_build_is_byte_identical_to_a_plain_build(built_site, tmp_path, mon
                and d["location"].endswith("#abstract")) == 680
 
 
+@pytest.mark.parametrize("search_index", ["auto", "full"])
+def test_plain_and_fast_builds_of_3000_papers_are_byte_identical_search_index_included(tmp_path, monkeypatch,
+                                                                                      search_index):
+    """Above SEARCH_COMPACT_ABOVE papers "auto" makes a compact search index; the plain build
+    (PAPERSHELF_PLAIN_BUILD=1: no shared chrome, PyYAML and Markdown on every page, Material
+    indexing whole pages where the index is full) must give the same site either way."""
+    import importlib.util
+
+    import yaml
+
+    spec = importlib.util.spec_from_file_location("papershelf_bench_synth", Path(__file__).parent.parent / "bench" / "synth.py")
+    synth = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(synth)
+    project = tmp_path / "project"
+    synth.make_project(project, 3000)
+    config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
+    config.setdefault("extra", {})["papershelf"] = {"search_index": search_index}
+    (project / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    sites = {}
+    for mode in ("fast", "plain"):
+        if mode == "plain":
+            monkeypatch.setenv("PAPERSHELF_PLAIN_BUILD", "1")
+        result = mkdocs_build(project, tmp_path / mode, strict=False)
+        assert result.returncode == 0, result.stderr[-3000:]
+        sites[mode] = tmp_path / mode
+    files = _all_files(sites["fast"])
+    assert files == _all_files(sites["plain"]) and len(files) > 3000
+    _match, mismatch, errors = filecmp.cmpfiles(sites["fast"], sites["plain"], sorted(files), shallow=False)
+    assert mismatch == [] and errors == []
+    index = json.loads((sites["fast"] / "search" / "search_index.json").read_text(encoding="utf-8"))
+    abstracts = [d for d in index["docs"] if d["location"].startswith("papers/") and "#" not in d["location"]
+                 and d["location"] != "papers/"]
+    sections = [d for d in index["docs"] if d["location"].startswith("papers/") and d["location"].endswith("#abstract")]
+    if search_index == "auto":  # compact: one entry per paper, no sections
+        assert len(abstracts) == 3000 and sections == []
+    else:
+        assert len(sections) == 3000
+
+
 def _sections(html: str) -> list[tuple[str, str]]:
     parser = Parser()
     parser.feed(html)
