@@ -8,7 +8,7 @@ changed, which makes edits to the generator's code show up in `serve` too.
 
 What keeps big lists fast, each checked against a plain build (tests/test_scale.py):
 - Generated pages skip PyYAML and Python-Markdown: MkDocs is handed their meta as the generator
-  made it, and their HTML as it is (`GeneratedPage`).
+  made it (their virtual file is the body alone), and their HTML as it is (`GeneratedPage`).
 - Material renders the nav, header, footer and config into every page, and on paper pages they
   are always the same HTML (papers are not in the nav and all sit at the same depth; the header
   differs only by the title), so they are rendered once per build (`generator/templates/`).
@@ -179,13 +179,16 @@ def on_files(files, config):
         if existing is not None:  # the generated page wins; say so rather than hide a file
             log.warning(f"papershelf: docs/{path} is replaced by the generated page of that name")
             files.remove(existing)
-        document = isinstance(page, markup.Document)
-        generated = File.generated(config, path, content=page.text() if document else page)
+        # A GeneratedPage's file is its body alone (its meta comes from the records), so no
+        # second copy of each page's text is made; other pages are their whole text.
+        html_page = isinstance(page, markup.Document) and not _plain() and _html_only(page.body)
+        text = page.body if html_page else page.text() if isinstance(page, markup.Document) else page
+        generated = File.generated(config, path, content=text)
         generated.generated_by = "papershelf"
         # "Edit this page" on a generated page opens the YAML that shapes it, not a missing file.
         generated.edit_uri = "../tags.yml" if path.startswith(("themes/", "tags")) else "../curation.yml"
         files.append(generated)
-        if document and not _plain() and _html_only(page.body):
+        if html_page:
             GeneratedPage(nav_titles.get(path), generated, config)  # (sets generated.page; the nav keeps it)
     return files
 
@@ -194,13 +197,6 @@ def _document(page):
     site = _state.site
     found = site.pages.get(page.file.src_uri) if site is not None and page.file.generated_by == "papershelf" else None
     return found if isinstance(found, _state.generator["render.markup"].Document) else None
-
-
-def on_page_read_source(page, config) -> str | None:
-    """A generated page's source without its front-matter: its meta comes from the generator's
-    records in on_page_markdown instead of being parsed back from YAML."""
-    document = _document(page) if isinstance(page, GeneratedPage) else None
-    return None if document is None else document.body
 
 
 _PLACEHOLDER = "PAPERSHELF-GENERATED-BODY"
