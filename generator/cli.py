@@ -83,23 +83,35 @@ def check(root: Path, strict: bool) -> None:
 @_root_option
 @_strict_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder to write the generated pages into.")
+              help="Folder to write the project into (not the project folder, nor inside its docs/).")
 def generate(root: Path, strict: bool, out: Path) -> None:
-    """Write the generated pages to a folder (only changed files are rewritten).
+    """Write a complete MkDocs project that builds without papershelf (only changed files are rewritten).
+
+    OUT/docs/ gets the generated pages and the project's own docs/, OUT/overrides/ its
+    overrides/, and OUT/mkdocs.yml the project's mkdocs.yml with the nav written out and the
+    hook left out: `mkdocs build -f OUT/mkdocs.yml` (or `properdocs build`) builds the site
+    with no papershelf code.
 
     \b
     Example:
-      papershelf generate --out build/pages
+      papershelf generate --out build/project && mkdocs build --strict -f build/project/mkdocs.yml
     """
+    from .errors import raise_if_errors
+    from .project import check_out_folder, project_files, read_config, site_settings
     from .site import build_site
     from .write import write_tree
 
     try:
-        site = build_site(root, strict=strict, progress=_progress)
-        report = write_tree(out, site.files())
+        config = read_config(root)
+        check_out_folder(root, config, out)
+        site_name, site_url = site_settings(config)
+        site = build_site(root, strict=strict, site_name=site_name, site_url=site_url, progress=_progress)
+        files, notes = project_files(root, config, site.files(), site.nav())
+        raise_if_errors(notes, strict)
+        report = write_tree(out, files)
     except PapershelfError as exc:
         _fail(exc.problems)
-    _warn(site.problems + report.kept)
+    _warn(site.problems + notes + report.kept)
     click.echo(f"{len(report.written)} written, {len(report.unchanged)} unchanged, "
                f"{len(report.removed)} removed, {len(report.kept)} left alone -> {out}")
 
@@ -170,7 +182,8 @@ def explain(root: Path, slug: str) -> None:
       papershelf explain distilbert-a-distilled-version-of-bert-smaller-faster-cheaper-and-lighter
     """
     from .site import load_project
-    from .taxonomy import MIN_SCORE, choose, score_paper
+    from .matching import rule_hits
+    from .taxonomy import MIN_SCORE, rank
     from .validate import suggest
 
     try:
@@ -180,8 +193,8 @@ def explain(root: Path, slug: str) -> None:
     paper = next((p for p in papers if p.slug == slug), None)
     if paper is None:
         _fail([Problem("papershelf", None, None, f"no paper '{slug}'{suggest(slug, [p.slug for p in papers])}")])
-    hits = score_paper(paper.title, paper.abstract, taxonomy)
-    rule_tags, rule_theme = choose(hits, taxonomy)
+    hits = rule_hits(paper.title, paper.abstract, taxonomy)
+    rule_tags, rule_theme = rank({slug: sum(h.score for h in tag_hits) for slug, tag_hits in hits.items()}, taxonomy)
     click.echo(f"{paper.title}\n  from: {', '.join(paper.origins)}\n\nRule hits (score >= {MIN_SCORE} gives the tag):")
     for tag_slug, tag_hits in sorted(hits.items(), key=lambda kv: -sum(h.score for h in kv[1])):
         total = sum(h.score for h in tag_hits)
@@ -232,35 +245,41 @@ def add(root: Path, file: Path, title: str | None, captured: str | None) -> None
         click.echo(f"  already listed: {title_} -> {where}")
 
 
-def _mkdocs(args: list[str], root: Path) -> None:
-    command = [sys.executable, "-m", "mkdocs", *args, "-f", str(root / "mkdocs.yml")]
-    sys.exit(subprocess.call(command))
+def _run_builder(args: list[str], root: Path) -> None:
+    """MkDocs, or ProperDocs where MkDocs is not installed (builder.py), on the project's mkdocs.yml."""
+    from .builder import builder_command
+
+    try:
+        command = builder_command()
+    except PapershelfError as exc:
+        _fail(exc.problems)
+    sys.exit(subprocess.call([*command, *args, "-f", str(root / "mkdocs.yml")]))
 
 
 @main.command()
 @_root_option
 @click.option("-d", "--site-dir", default="site", show_default=True, help="Where to write the HTML site.")
 def build(root: Path, site_dir: str) -> None:
-    """Generate the pages and build the site strictly (mkdocs build --strict).
+    """Generate the pages and build the site strictly (mkdocs build --strict, or properdocs).
 
     \b
     Example:
       papershelf build -d site
     """
-    _mkdocs(["build", "--strict", "-d", str(Path(site_dir).resolve())], root)
+    _run_builder(["build", "--strict", "-d", str(Path(site_dir).resolve())], root)
 
 
 @main.command()
 @_root_option
 @click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
 def serve(root: Path, dev_addr: str) -> None:
-    """Preview the site with live reload (mkdocs serve); edits to the YAML files rebuild it.
+    """Preview the site with live reload (mkdocs serve, or properdocs); edits to the YAML files rebuild it.
 
     \b
     Example:
       papershelf serve -a 127.0.0.1:8001
     """
-    _mkdocs(["serve", "-a", dev_addr], root)
+    _run_builder(["serve", "-a", dev_addr], root)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -218,7 +218,8 @@ def test_a_tags_edit_in_serve_reparses_no_capture_and_keeps_related_papers(proje
     monkeypatch.setattr(site_mod, "reader_for", counting_reader_for)
     monkeypatch.setattr(related_mod, "_related", counting_related)
     monkeypatch.setattr(site_mod, "tokenize", counting_tokenize)
-    site_mod._PARSED.clear()
+    site_mod._PARSED.clear()  # what earlier tests in this process left in the memos
+    site_mod._SCORES.clear()
     related_mod._LAST.clear()
 
     first = site_mod.build_site(project)

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_every_paper_page_front_matter_loads_back_with_mkdocs_own_loader(seed_site):
-    pages = {k: v for k, v in seed_site.files().items() if k.startswith("papers/") and k != "papers/index.md"}
+    pages = {k: v for k, v in seed_site.files().items() if k.startswith("docs/papers/") and k != "papers/index.md"}
     assert len(pages) == 680
     for path, text in pages.items():
         body, meta = get_data(text)
@@ -117,7 +117,7 @@ def test_generate_out_twice_rewrites_nothing_and_never_touches_other_files(tmp_p
     assert written == 0 and ", 0 removed, 0 left alone" in second.stdout
     assert (out / "mine.md").read_text() == "my own notes\n"
     record = json.loads((out / RECORD).read_text())["files"]
-    assert "mine.md" not in record and len([k for k in record if k.startswith("papers/")]) == 681
+    assert "mine.md" not in record and len([k for k in record if k.startswith("docs/papers/")]) == 681
 
 
 def test_generate_removes_its_own_stale_files_but_keeps_edited_ones(tmp_path, project):
@@ -126,7 +126,7 @@ def test_generate_removes_its_own_stale_files_but_keeps_edited_ones(tmp_path, pr
     # Hide two papers: their pages become stale. Edit one of them by hand first.
     slugs = ["distilbert-a-distilled-version-of-bert-smaller-faster-cheaper-and-lighter",
              "end-to-end-training-of-neural-retrievers-for-open-domain-question-answering"]
-    edited = out / "papers" / f"{slugs[1]}.md"
+    edited = out / "docs" / "papers" / f"{slugs[1]}.md"
     edited.write_text(edited.read_text() + "\nmy edit\n")
     curation = project / "curation.yml"
     curation.write_text(curation.read_text().replace("papers:\n", "papers:\n" + "".join(
@@ -134,7 +134,7 @@ def test_generate_removes_its_own_stale_files_but_keeps_edited_ones(tmp_path, pr
         "    status: must-read\n", "    status: must-read\n    hidden: true\n", 1))
     result = papershelf("generate", "--root", str(project), "--out", str(out))
     assert result.returncode == 0, result.stderr
-    assert not (out / "papers" / f"{slugs[0]}.md").exists()
+    assert not (out / "docs" / "papers" / f"{slugs[0]}.md").exists()
     assert edited.read_text().endswith("my edit\n")
     assert "is no longer generated but was edited; left alone" in result.stderr
 
