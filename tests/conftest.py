@@ -65,7 +65,9 @@ def project(tmp_path: Path) -> Path:
 
 def mkdocs_build(project_dir: Path, site_dir: Path, strict: bool = True) -> subprocess.CompletedProcess:
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONPATH=str(ROOT))
-    args = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(project_dir / "mkdocs.yml"),
+    from generator.builder import builder_command
+
+    args = [*builder_command(), "build", "-q", "-f", str(project_dir / "mkdocs.yml"),
             "-d", str(site_dir)]
     if strict:
         args.append("--strict")

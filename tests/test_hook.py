@@ -86,7 +86,6 @@ def test_a_stock_build_without_the_hook_renders_the_overrides_as_materials_own(t
     """Without the hook's helpers (no `hooks:`), overrides/main.html falls back to Material's
     blocks, and the site builds strictly."""
     import subprocess
-    import sys
 
     import yaml
 
@@ -96,7 +95,9 @@ def test_a_stock_build_without_the_hook_renders_the_overrides_as_materials_own(t
     config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
     config.pop("hooks"), config.pop("watch")
     (project / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(project / "mkdocs.yml"),
+    from generator.builder import builder_command
+
+    result = subprocess.run([*builder_command(), "build", "--strict", "-q", "-f", str(project / "mkdocs.yml"),
                              "-d", str(tmp_path / "site")], capture_output=True, text=True, timeout=600,
                             env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr[-3000:]

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from generator.builder import builder_command
+
 from conftest import ROOT, papershelf
 
 DISTILBERT = "distilbert-a-distilled-version-of-bert-smaller-faster-cheaper-and-lighter"
@@ -158,7 +160,7 @@ def test_serve_rebuilds_once_per_edit_and_survives_a_broken_edit(project, tmp_pa
     log = tmp_path / "serve.log"
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONPATH=str(ROOT))
     with log.open("w") as handle:
-        server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "-a",
+        server = subprocess.Popen([*builder_command(), "serve", "-a",
                                    f"127.0.0.1:{port}", "-f", str(project / "mkdocs.yml")],
                                   stdout=handle, stderr=subprocess.STDOUT, env=env)
     try:
