@@ -63,7 +63,8 @@ def _merge(group: list[Entry]) -> dict:
         entry = group[0]
         return dict(title=entry.title, abstract=entry.abstract, authors_count=_known(entry.authors_count),
                     authors=entry.authors or (), date=_known(entry.date), upvotes=entry.upvotes,
-                    links=_unique_links(entry.links), lists=(entry.source,), origins=(entry.origin,))
+                    links=_unique_links(entry.links), lists=(entry.source,), origins=(entry.origin,),
+                    added=entry.added)
     lists: list[str] = []
     for entry in group:
         if entry.source not in lists:
@@ -79,6 +80,7 @@ def _merge(group: list[Entry]) -> dict:
         links=_unique_links(link for entry in group for link in entry.links),
         lists=tuple(lists),
         origins=tuple(e.origin for e in group),
+        added=min((e.added for e in group if e.added), default=None),
     )
 
 

@@ -19,6 +19,7 @@ def record(paper: Paper) -> dict:
         "authors_count": paper.authors_count,
         "authors": list(paper.authors),
         "date": paper.date,
+        "added": paper.added,
         "upvotes": paper.upvotes,
         "code": urls.get("code", []),
         "links": {kind: found for kind, found in urls.items() if kind != "code"},

@@ -11,14 +11,18 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import library as L
+from .errors import Problem
 from .export import papers_bib, papers_json
 from .library import Library
 from .render.feeds import atom_feed
-from .render.lists import (render_all_papers, render_home, render_path, render_paths_index,
-                           render_tags_index, render_theme, render_themes_index, render_with_code)
+from .render.lists import (newest_first, render_all_papers, render_home, render_path, render_paths_index,
+                           render_tags_index, render_theme, render_themes_index, render_whats_new,
+                           render_with_code)
 from .render.markup import Document, esc
 from .render.stats import render_stats
+from .slugs import RESERVED
 from .taxonomy import Taxonomy
+from .yamlio import YDict, YStr, load_file, where
 
 
 def nav(lib: Library) -> list:
@@ -33,8 +37,8 @@ def nav(lib: Library) -> list:
         {"Themes": [{"All themes": L.THEMES_INDEX}, *themes]},
         {"Reading paths": [{"All reading paths": L.PATHS_INDEX}, *paths]},
         {"Tags": L.TAGS_INDEX},
-        {"Papers": [{"All papers": L.ALL_PAPERS}, {"Papers with code": L.WITH_CODE},
-                    {"Statistics": L.STATS}]},
+        {"Papers": [{"All papers": L.ALL_PAPERS}, {"What's new": L.WHATS_NEW},
+                    {"Papers with code": L.WITH_CODE}, {"Statistics": L.STATS}]},
         {"About": "about.md"},
     ]
 
@@ -52,6 +56,23 @@ def icon_svgs(taxonomy: Taxonomy) -> dict[str, str]:
     return {t.icon: svg for t in taxonomy.themes if (svg := _icon_svg(t.icon)) is not None}
 
 
+def theme_page_problems(taxonomy: Taxonomy, tags_file: Path) -> list[Problem]:
+    """A theme whose page would take the place of one of the site's own (`themes/index.md` is
+    All themes) is an error at its slug in tags.yml. (tags.yml's loader checks a slug's form;
+    this is where its page goes. The file is read again for positions only when one is found.)"""
+    reserved = [theme.slug for theme in taxonomy.themes if theme.slug in RESERVED]
+    if not reserved:
+        return []
+    data, _ = load_file(tags_file)
+    found: dict[str, tuple[int, int]] = {}
+    for item in data.get("themes") or () if isinstance(data, YDict) else ():
+        if isinstance(item, YDict) and isinstance(item.get("slug"), YStr):
+            found.setdefault(str(item["slug"]), where(item["slug"]))
+    return [Problem(tags_file.name, *found.get(slug, (None, None)),
+                    f"theme slug '{slug}' is reserved: {L.theme_src(slug)} is one of the site's own pages "
+                    "(All themes); choose another slug") for slug in reserved]
+
+
 def index_pages(lib: Library, site_name: str, site_url: str) -> dict[str, Document | str]:
     """Every generated file but the papers' own pages: index pages, feeds and exports."""
     icons = icon_svgs(lib.taxonomy)
@@ -67,11 +88,12 @@ def index_pages(lib: Library, site_name: str, site_url: str) -> dict[str, Docume
         L.PATHS_INDEX: render_paths_index(lib),
         **{L.path_src(path.slug): render_path(path, lib) for path in lib.paths},
         L.STATS: render_stats(lib),
-        "feed.xml": atom_feed(site_name, "feed.xml", papers, site_url),
+        L.WHATS_NEW: render_whats_new(lib),
+        "feed.xml": atom_feed(site_name, "feed.xml", lib.memo(("newest",), lambda: newest_first(papers)), site_url),
     }
-    for theme in themes:
+    for theme in themes:  # feeds: what the list gained most recently first
         name = f"feed-{theme.slug}.xml"
-        pages[name] = atom_feed(f"{site_name}: {theme.title}", name, lib.in_theme(theme), site_url)
+        pages[name] = atom_feed(f"{site_name}: {theme.title}", name, newest_first(lib.in_theme(theme)), site_url)
     pages["papers.json"] = papers_json(papers)
     pages["papers.bib"] = papers_bib(papers, lib)
     return pages

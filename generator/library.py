@@ -6,7 +6,7 @@ Renderers take a `Library` and return text; they never read files or look anythi
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .curation import ReadingPath
 from .manifest import Source
@@ -22,7 +22,7 @@ class Library:
     papers: tuple[Paper, ...]  # visible papers, in site order (render.lists.sort_key): renderers rely on it
     taxonomy: Taxonomy
     sources: tuple[Source, ...]
-    paths: tuple[ReadingPath, ...] = ()
+    paths: tuple[ReadingPath, ...] = ()  # as given; kept: their visible steps only (see visible_paths)
     related: dict[str, tuple[str, ...]] = field(default_factory=dict)
     site_name: str = "papershelf"
 
@@ -37,6 +37,14 @@ class Library:
                 by_tag.setdefault(tag, []).append(paper)
         object.__setattr__(self, "_by_theme", by_theme)
         object.__setattr__(self, "_by_tag", by_tag)
+        # A hidden paper is off its reading paths too: numbering, totals and previous/next
+        # links count only the papers on the site.
+        object.__setattr__(self, "paths", visible_paths(self.paths, self.by_slug))  # type: ignore[attr-defined]
+        on_paths: dict[str, list[tuple[ReadingPath, int]]] = {}
+        for path in self.paths:
+            for index, step in enumerate(path.steps):
+                on_paths.setdefault(step.paper, []).append((path, index))
+        object.__setattr__(self, "_on_paths", on_paths)
         object.__setattr__(self, "memos", {})  # see memo()
 
     def memo(self, key: tuple, build):
@@ -72,13 +80,21 @@ class Library:
         return self.taxonomy.theme(paper.theme)
 
     def paths_with(self, slug: str) -> list[tuple[ReadingPath, int]]:
-        """Every reading path the paper is on, with its 0-based position."""
-        out = []
-        for path in self.paths:
-            for index, step in enumerate(path.steps):
-                if step.paper == slug:
-                    out.append((path, index))
-        return out
+        """Every reading path the paper is on, with its 0-based position among the visible steps."""
+        return list(self._on_paths.get(slug, ()))  # type: ignore[attr-defined]
+
+
+def visible_paths(paths, on_site) -> tuple[ReadingPath, ...]:
+    """The reading paths with only the steps whose paper is on the site (`on_site`: slugs);
+    a path left with no step is left out."""
+    out = []
+    for path in paths:
+        steps = tuple(step for step in path.steps if step.paper in on_site)
+        if len(steps) == len(path.steps):
+            out.append(path)
+        elif steps:
+            out.append(replace(path, steps=steps))
+    return tuple(out)
 
 
 # Where each generated page lives in docs/ (one place, so links cannot drift).
@@ -101,3 +117,4 @@ TAGS_INDEX = "tags.md"
 PATHS_INDEX = "paths/index.md"
 WITH_CODE = "code.md"
 STATS = "stats.md"
+WHATS_NEW = "whats-new.md"

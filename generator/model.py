@@ -37,6 +37,7 @@ class Entry:
     date: str | None = None  # ISO YYYY-MM-DD
     upvotes: int | None = None
     links: tuple[Link, ...] = ()
+    added: str | None = None  # ISO YYYY-MM-DD: when it joined the list (papers.yml `added:`, else the capture date)
 
     @property
     def origin(self) -> str:
@@ -57,6 +58,7 @@ class Paper:
     links: tuple[Link, ...]
     lists: tuple[str, ...]  # capture file names, manifest order
     origins: tuple[str, ...]  # "file:line" of every entry merged into this record
+    added: str | None = None  # ISO YYYY-MM-DD: the earliest date a list it came from was captured
     theme: str = "other"
     tags: tuple[str, ...] = ()  # tag slugs, strongest first
     status: str | None = None

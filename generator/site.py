@@ -13,7 +13,7 @@ the same) and related papers (`related.py`, while no title or abstract changed).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import library as L
@@ -104,7 +104,10 @@ def read_papers(seeds: Path, strict: bool = False) -> tuple[list[Paper], list[So
                     p.line, p.col, p.message, p.severity)
             for p in result.problems
         )
-        entries.extend(result.entries)
+        # An entry joined the list when its capture was saved (papers.yml may say `added:`).
+        captured = source.captured.isoformat() if source.captured else None
+        entries.extend(entry if entry.added or not captured else replace(entry, added=captured)
+                       for entry in result.entries)
     papers, merge_problems = merge_entries(entries)
     problems.extend(
         Problem(f"{seeds.name}/{p.file}", p.line, p.col, p.message, p.severity) for p in merge_problems

@@ -55,12 +55,24 @@ def render_stats(lib: Library) -> str:
     years = Counter(p.year for p in papers if p.year)
     undated = sum(1 for p in papers if not p.year)
     year_keys = sorted(years)
-    chart = _chart(pygal.Bar, title="Papers per year")
+    chart = _chart(pygal.Bar, title="Papers per publication year")
     chart.x_labels = [str(y) for y in year_keys]
     chart.add("papers", [years[y] for y in year_keys])
-    caption = f"Papers per year ({undated} papers whose listing shows no date are not counted)"
-    parts += ['<h2 id="per-year">Papers per year</h2>', _svg(chart, "years", caption),
+    caption = f"Papers per publication year, where known ({undated} papers with no known publication date are not counted)"
+    parts += ['<h2 id="per-year">Papers per publication year</h2>', _svg(chart, "years", caption),
               _table(["Year", "Papers"], [[y, years[y]] for y in year_keys] + [["no date", undated]], caption)]
+
+    months = Counter(p.added[:7] for p in papers if p.added)
+    month_keys = sorted(months)
+    if month_keys:
+        chart = _chart(pygal.Bar, title="Papers added per month", x_label_rotation=35)
+        chart.x_labels = month_keys
+        chart.add("papers", [months[m] for m in month_keys])
+        unknown = len(papers) - sum(months.values())
+        caption = "Papers added per month (the month the first list holding each was saved)" + (
+            f"; {unknown} papers with no known date added are not counted" if unknown else "")
+        parts += ['<h2 id="added-per-month">Papers added per month</h2>', _svg(chart, "added", caption),
+                  _table(["Month", "Papers added"], [[m, months[m]] for m in month_keys], caption)]
 
     themes = [t for t in lib.taxonomy.themes if lib.in_theme(t)]
     buckets = [*map(str, year_keys), "no date"]
@@ -91,7 +103,7 @@ def render_stats(lib: Library) -> str:
     caption = "The 15 most used tags"
     parts += ['<h2 id="top-tags">Most used tags</h2>', _svg(chart, "tags", caption),
               _table(["Tag", "Papers"],
-                     [[f'<a href="{tag_url(STATS, lib.taxonomy.tag(s))}">{esc(lib.taxonomy.tag(s).label)}</a>', n]
+                     [[f'<a href="{tag_url(STATS, lib.taxonomy.tag(s), lib.taxonomy)}">{esc(lib.taxonomy.tag(s).label)}</a>', n]
                       for s, n in counts], caption)]
     parts.append("</div>")
     return page({"title": "Statistics", "description": "The shape of the list in charts"}, parts)

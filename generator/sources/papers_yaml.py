@@ -23,7 +23,7 @@ from ..yamlio import YDict, YList, load_file
 from . import ReadResult, register
 
 PAPERS_FILE = "papers.yml"
-_KEYS = {"title", "abstract", "date", "authors", "url", "code", "links"}
+_KEYS = {"title", "abstract", "date", "added", "authors", "url", "code", "links"}
 
 
 @register("papers-yaml", ".yml", ".yaml")
@@ -46,14 +46,7 @@ def read(path: Path, captured: date | None = None) -> ReadResult:
         if not title or not clean_text(title):
             continue
         abstract = check.string(item, "abstract", "paper", required=False) or ""
-        when = check.string(item, "date", "paper", required=False)
-        if when is not None:
-            try:
-                date.fromisoformat(when)
-                assert len(when) == 10
-            except (ValueError, AssertionError):
-                check.error(item["date"], f"'date' must be YYYY-MM-DD, not {when!r}")
-                when = None
+        when, added = (_iso_date(item, key, check) for key in ("date", "added"))
         links: list[Link] = []
         for key in ("code", "url", "links"):
             for url in check.string_list(item, key):
@@ -68,5 +61,18 @@ def read(path: Path, captured: date | None = None) -> ReadResult:
         links += [link for link in extract_links(abstract) if link.url not in known]
         result.entries.append(Entry(path.name, item.line, clean_text(title), abstract,
                                     authors_count=len(authors) or None, authors=authors, date=when,
-                                    links=tuple(links)))
+                                    links=tuple(links), added=added))
     return result
+
+
+def _iso_date(item: YDict, key: str, check: Checker) -> str | None:
+    """The paper's `key` as YYYY-MM-DD, or None (absent, or reported as a problem)."""
+    when = check.string(item, key, "paper", required=False)
+    if when is not None:
+        try:
+            date.fromisoformat(when)
+            assert len(when) == 10
+        except (ValueError, AssertionError):
+            check.error(item[key], f"'{key}' must be YYYY-MM-DD, not {when!r}")
+            return None
+    return when
