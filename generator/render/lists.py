@@ -6,33 +6,85 @@ and sorts in the browser; without JavaScript they are still complete, plain tabl
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections import Counter
 
 from pymdownx.slugs import slugify
 
-from ..library import (ALL_PAPERS, HOME, PATHS_INDEX, STATS, TAGS_INDEX, THEMES_INDEX, WITH_CODE,
+from ..library import (ALL_PAPERS, HOME, PATHS_INDEX, STATS, TAGS_INDEX, THEMES_INDEX, WHATS_NEW, WITH_CODE,
                        Library, paper_src, path_src, theme_src)
 from ..model import Paper
-from ..taxonomy import Tag
+from ..taxonomy import Tag, Taxonomy
 from .markup import Document, esc, href, safe_url
 
 NEWEST_ON_HOME = 8
-_slugify = slugify(case="lower")  # the tags plugin's default slugify, so anchors match
+_slugify = slugify(case="lower")  # the tags plugin's default slugify
 
 
-@lru_cache(maxsize=None)
-def _tag_anchor(label: str) -> str:
-    return "tag:" + _slugify(label, "-")
+def tag_name(tag: Tag) -> str:
+    """The name the tags plugin knows a tag by: its label, HTML-escaped, as in the pages'
+    front-matter `tags` and the hook's allow list (Material prints the name unescaped, so it is
+    stored escaped and shows as the label exactly once)."""
+    return esc(tag.label)
 
 
-def tag_url(src: str, tag: Tag) -> str:
-    """Link to a tag's listing on the tags page (Material's anchor format: tag:<slug>)."""
-    return f"{href(src, TAGS_INDEX)}#{_tag_anchor(tag.label)}"
+_ANCHORS: list = [None, {}]  # [the taxonomy, its tag slug -> anchor map]: one build's, by identity
+
+
+def tag_anchors(taxonomy: Taxonomy) -> dict[str, str]:
+    """Each tag's anchor on the tags page (without the plugin's `tag:` prefix), unique.
+
+    It is what the tags plugin's default slugify makes of the tag's name, so a build without the
+    hook finds the same anchors; labels that slugify the same (`C` and `C++`, `A B` and `A-B`)
+    get `-2`, `-3`... in tags.yml order, skipping any anchor another label makes by itself, and
+    a label with no letter or digit gets its tag's slug. The hook hands the plugin these anchors
+    (`tag_slugify`), so its headings and chips and our links agree.
+    """
+    if _ANCHORS[0] is taxonomy:
+        return _ANCHORS[1]
+    plain = {tag.slug: _slugify(tag_name(tag), "-") or tag.slug for tag in taxonomy.tags}
+    natural = set(plain.values())
+    anchors: dict[str, str] = {}
+    taken: set[str] = set()
+    for tag in taxonomy.tags:
+        base = anchor = plain[tag.slug]
+        number = 1
+        while anchor in taken or (anchor != base and anchor in natural):
+            number += 1
+            anchor = f"{base}-{number}"
+        taken.add(anchor)
+        anchors[tag.slug] = anchor
+    _ANCHORS[:] = [taxonomy, anchors]
+    return anchors
+
+
+def tag_slugify(taxonomy: Taxonomy):
+    """The tags plugin's `tags_slugify` for this taxonomy: a tag's name to its anchor."""
+    by_name = {tag_name(tag): anchor for tag, anchor in zip(taxonomy.tags, tag_anchors(taxonomy).values())}
+
+    def slugify_tag(name: str, separator: str = "-") -> str:
+        return by_name.get(name) or _slugify(name, separator)
+
+    return slugify_tag
+
+
+def tag_url(src: str, tag: Tag, taxonomy: Taxonomy) -> str:
+    """Link to a tag's listing on the tags page (Material's anchor format: tag:<anchor>)."""
+    return f"{href(src, TAGS_INDEX)}#tag:{tag_anchors(taxonomy)[tag.slug]}"
 
 
 def sort_key(paper: Paper) -> tuple:
     """Newest first; undated papers after dated ones, then by title."""
     return (paper.date is None, "" if paper.date is None else _invert(paper.date), paper.title.casefold())
+
+
+def newest_key(paper: Paper) -> tuple:
+    """What the list gained most recently first: by `added` (when its list was captured), then
+    by publication date, both newest first, unknown last; then by title."""
+    return (paper.added is None, "" if paper.added is None else _invert(paper.added), *sort_key(paper))
+
+
+def newest_first(papers) -> list[Paper]:
+    return sorted(papers, key=newest_key)
 
 
 def _invert(iso: str) -> str:
@@ -68,7 +120,7 @@ def paper_table(papers: list[Paper], lib: Library, src: str, filters: bool = Tru
         for slug in paper.tags:
             if slug not in tag_links:
                 tag = lib.taxonomy.tag(slug)
-                tag_links[slug] = f'<a href="{tag_url(src, tag)}">{esc(tag.label)}</a>' if tag else ""
+                tag_links[slug] = f'<a href="{tag_url(src, tag, lib.taxonomy)}">{esc(tag.label)}</a>' if tag else ""
         tag_html = ", ".join(tag_links[s] for s in paper.tags if tag_links[s])
         # What does not depend on the page: made once, for every table the paper is in.
         head, title, year, tail = lib.memo(("row", paper.slug), lambda: _row_cells(paper, lib))
@@ -108,7 +160,7 @@ def render_theme(theme, lib: Library) -> str:
         for slug in paper.tags:
             tag_counts[slug] = tag_counts.get(slug, 0) + 1
     chips = " ".join(
-        f'<a class="ps-tag" href="{tag_url(src, lib.taxonomy.tag(s))}">{esc(lib.taxonomy.tag(s).label)} '
+        f'<a class="ps-tag" href="{tag_url(src, lib.taxonomy.tag(s), lib.taxonomy)}">{esc(lib.taxonomy.tag(s).label)} '
         f"<small>{n}</small></a>"
         for s, n in sorted(tag_counts.items(), key=lambda kv: (-kv[1], kv[0])) if lib.taxonomy.tag(s))
     body = [
@@ -144,11 +196,43 @@ def _short_list(papers: list[Paper], lib: Library, src: str, extra) -> str:
     return f'<ul class="ps-short" data-search-exclude>{items}</ul>'
 
 
+def _dates(paper: Paper) -> str:
+    """'<small>added 2026-11-22 &middot; published 2024-05-01</small>', from what is known."""
+    known = ([f"added {esc(paper.added)}"] if paper.added else []) + ([f"published {esc(paper.date)}"] if paper.date else [])
+    return f"<small>{' &middot; '.join(known)}</small>" if known else ""
+
+
+WHATS_NEW_LIMIT = 200  # papers on the What's new page
+
+
+def render_whats_new(lib: Library) -> Document:
+    """The papers the list gained most recently, by the day their list was captured."""
+    src = WHATS_NEW
+    papers = lib.memo(("newest",), lambda: newest_first(lib.papers))[:WHATS_NEW_LIMIT]
+    groups: dict[str | None, list[Paper]] = {}
+    for paper in papers:
+        groups.setdefault(paper.added, []).append(paper)
+    that_day = Counter(paper.added for paper in lib.papers if paper.added in groups)
+    body = ['<div class="ps-whats-new">',
+            f"<p>The {len(papers)} papers added most recently, newest first (a paper counts as added on the day "
+            f'the first list that holds it was saved). Subscribe: <a href="{href(src, "feed.xml")}">Atom feed</a>.</p>']
+    for added, group in groups.items():
+        heading = f"Added {esc(added)}" if added else "Date added unknown"
+        anchor = f"added-{esc(added)}" if added else "added-unknown"
+        lists = sorted({lib.list_title(f) for p in group for f in p.lists})
+        count = f"{len(group)} of {that_day[added]}" if that_day[added] > len(group) else str(len(group))
+        body += [f'<h2 id="{anchor}">{heading} ({count} paper{"s" if that_day[added] != 1 else ""})</h2>',
+                 f'<p class="ps-lists-added">From: {", ".join(esc(t) for t in lists)}</p>',
+                 _short_list(group, lib, src, lambda p: f"<small>published {esc(p.date)}</small>" if p.date else "")]
+    body.append("</div>")
+    return page({"title": "What's new", "description": esc(f"The {len(papers)} papers added most recently")}, body)
+
+
 def render_home(lib: Library, icons: dict[str, str]) -> str:
     src = HOME
     papers = list(lib.papers)
     with_code = [p for p in papers if p.code]
-    dated = [p for p in papers if p.date][:NEWEST_ON_HOME]  # lib.papers: newest first, undated last
+    newest = lib.memo(("newest",), lambda: newest_first(papers))[:NEWEST_ON_HOME]
     upvoted = sorted([p for p in papers if p.upvotes], key=lambda p: (-p.upvotes, p.title))[:NEWEST_ON_HOME]
     themes_used = sum(1 for t in lib.taxonomy.themes if lib.in_theme(t))
     body = [
@@ -160,8 +244,9 @@ def render_home(lib: Library, icons: dict[str, str]) -> str:
         f'<a href="{href(src, "about.md")}">About this list</a>.</p>',
         '<h2 id="themes">Themes</h2>',
         theme_cards(lib, src, icons),
-        '<h2 id="newest">Newest papers</h2>' if dated else "",
-        _short_list(dated, lib, src, lambda p: f"<small>{esc(p.date)}</small>") if dated else "",
+        '<h2 id="newest">Newest papers</h2>' if newest else "",
+        _short_list(newest, lib, src, _dates) if newest else "",
+        f'<p><a href="{href(src, WHATS_NEW)}">What\'s new: the papers most recently added</a></p>' if newest else "",
         '<h2 id="most-upvoted">Most upvoted</h2>' if upvoted else "",
         _short_list(upvoted, lib, src, lambda p: f"<small>▲ {p.upvotes}</small>") if upvoted else "",
         '<h2 id="with-code">Papers with code</h2>',
@@ -206,7 +291,7 @@ def render_tags_index(lib: Library) -> str:
         if not tags:
             continue
         items = "".join(
-            f'<li><a href="{tag_url(src, t)}">{esc(t.label)}</a> <small>{len(lib.with_tag(t))}</small>'
+            f'<li><a href="{tag_url(src, t, lib.taxonomy)}">{esc(t.label)}</a> <small>{len(lib.with_tag(t))}</small>'
             f'{" — " + esc(t.description) if t.description else ""}</li>' for t in tags)
         rows.append(f'<h3 id="theme-{esc(theme.slug)}">{esc(theme.title)}</h3><ul class="ps-tag-defs">{items}</ul>')
     body = ['<div class="ps-tags-page">', '<h2 id="by-theme">Tags by theme</h2>', *rows, "</div>",
