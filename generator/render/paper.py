@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from ..library import HOME, Library, paper_src, path_src, theme_src
 from ..model import Paper
 from .bibtex import paper_bibtex
-from .lists import tag_url
+from .lists import tag_name, tag_url
 from .markup import Document, esc, href, quote_plus, safe_url
 from .note import render_note
 
@@ -54,7 +54,7 @@ def paper_meta(paper: Paper, lib: Library) -> dict:
         meta["lists"] = list(paper.lists)
     if paper.theme is not None:
         meta["theme"] = paper.theme
-    labels = lib.memo(("labels",), lambda: {tag.slug: esc(tag.label) for tag in lib.taxonomy.tags})
+    labels = lib.memo(("labels",), lambda: {tag.slug: tag_name(tag) for tag in lib.taxonomy.tags})
     tags = [labels[slug] for slug in paper.tags if slug in labels]  # (a tag tags.yml no longer has: none)
     if tags:
         meta["tags"] = tags
@@ -149,7 +149,7 @@ def path_position(paper: Paper, lib: Library, src: str) -> str:
 def tag_chip(slug: str, lib: Library, src: str) -> str:
     """A tag's link to its listing on the tags page ('' for a tag tags.yml no longer has)."""
     tag = lib.taxonomy.tag(slug)
-    return f'<a class="ps-tag" href="{tag_url(src, tag)}">{esc(tag.label)}</a>' if tag else ""
+    return f'<a class="ps-tag" href="{tag_url(src, tag, lib.taxonomy)}">{esc(tag.label)}</a>' if tag else ""
 
 
 def related_item(slug: str, lib: Library, src: str) -> str:
