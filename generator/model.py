@@ -59,6 +59,7 @@ class Paper:
     lists: tuple[str, ...]  # capture file names, manifest order
     origins: tuple[str, ...]  # "file:line" of every entry merged into this record
     added: str | None = None  # ISO YYYY-MM-DD: the earliest date a list it came from was captured
+    arxiv: str | None = None  # arXiv identifier (e.g. 2106.09685), from seeds/metadata.yml
     theme: str = "other"
     tags: tuple[str, ...] = ()  # tag slugs, strongest first
     status: str | None = None

@@ -356,7 +356,9 @@ def test_paper_page_code_related_and_copy(browse, lib, paper_case):
         assert page.request.get(href).status == 200, href
 
     bibtex = page.locator("code.ps-bibtex").text_content()
-    assert bibtex.startswith(f"@misc{{{paper.slug},")
+    from generator.render.bibtex import bibtex_keys
+
+    assert bibtex.startswith(f"@misc{{{bibtex_keys(lib.papers)[paper.slug]},")
     page.locator("button.ps-copy").click()
     page.locator("button.ps-copy", has_text="Copied").wait_for()
     assert page.evaluate("navigator.clipboard.readText()") == bibtex
