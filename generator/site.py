@@ -20,11 +20,14 @@ from . import library as L
 from .corpus import Corpus, tokenize
 from .curation import Curation, apply_edits, load_curation
 from .dedup import merge_entries
+from .enriched import enrich_all
 from .errors import PapershelfError, Problem, raise_if_errors
-from .indexes import icon_svgs, index_pages, nav
+from .indexes import icon_svgs, index_pages, nav, theme_page_problems
+from .inputs import input_path
 from .library import Library
 from .manifest import Source, load_manifest
 from .matching import tag_scores
+from .metadata import LOCK_FILE, load_metadata, paper_key
 from .model import Entry, Paper, replace_paper
 from .related import TOP_K, related_papers
 from .render.lists import sort_key
@@ -93,7 +96,7 @@ def read_papers(seeds: Path, strict: bool = False) -> tuple[list[Paper], list[So
     sources, problems = load_manifest(seeds)
     entries: list[Entry] = []
     for source in sources:
-        path = seeds / source.file
+        path = input_path(seeds / source.file, seeds.parent)  # read only as a regular file in the project
         reader = reader_for(path, source.format)
         if reader is None:
             problems.append(Problem(f"{seeds.name}/{source.file}", None, None, "no reader for this file type"))
@@ -120,16 +123,21 @@ def load_inputs(root: Path, seeds: Path | None = None, strict: bool = False):
 
     Returns the papers as read (not yet classified), the sources, taxonomy, curation and problems.
     """
-    papers, sources, problems = read_papers(seeds or root / SEEDS_DIR)
-    taxonomy, tax_problems = load_taxonomy(root / TAGS_FILE)
+    seeds = seeds or root / SEEDS_DIR
+    papers, sources, problems = read_papers(seeds)
+    records, lock_problems = load_metadata(seeds / LOCK_FILE, {paper_key(p.title) for p in papers})
+    problems += lock_problems
+    papers = enrich_all(papers, records)  # what `papershelf enrich` found, reviewed: no network here
+    taxonomy, tax_problems = load_taxonomy(input_path(root / TAGS_FILE, root))
     problems += tax_problems
-    curation, cur_problems = load_curation(root / CURATION_FILE, {p.slug for p in papers}, taxonomy)
+    curation, cur_problems = load_curation(input_path(root / CURATION_FILE, root), {p.slug for p in papers}, taxonomy)
     problems += cur_problems
     raise_if_errors(problems, strict)
     assert taxonomy is not None  # no errors means it loaded
     icons = icon_svgs(taxonomy)
     problems += [Problem(TAGS_FILE, None, None, f"theme '{t.slug}': unknown icon '{t.icon}'")
                  for t in taxonomy.themes if t.icon not in icons]
+    problems += theme_page_problems(taxonomy, root / TAGS_FILE)
     raise_if_errors(problems, strict)
     return papers, sources, taxonomy, curation, problems
 
@@ -217,14 +225,20 @@ def build_site(root: Path, strict: bool = False, site_name: str = "papershelf",
                     key=lambda number: sort_key(all_papers[number]))
     on_site = [all_papers[number] for number in listed]
     lib = Library(tuple(on_site), taxonomy, tuple(sources), curation.paths, site_name=site_name)
+    shown = {path.slug for path in lib.paths}  # (a path's hidden papers are off it: Library)
+    problems = problems + [Problem(CURATION_FILE, None, None, f"reading path '{path.slug}': every paper on it is "
+                                   "hidden, so it is left off the site", "warning")
+                           for path in curation.paths if path.slug not in shown]
     pages: dict[str, Document | str] = {}
     search: dict[str, str] = {}
     others = index_pages(lib, site_name, site_url)  # (no related papers on them)
     lib = lib.with_related(related_papers(on_site, TOP_K, corpus, listed if corpus is not None else None))
     compact = compact_search(search_index, len(on_site))
     index_chars = SEARCH_ABSTRACT_CHARS if compact else None
+    made = [(L.paper_src(paper.slug), f"the paper '{paper.slug}'") for paper in on_site]
+    raise_if_errors(L.page_collisions(made + [(src, what) for src, what, _ in others]))
     for paper in progress(on_site, "Rendering papers"):
         src = L.paper_src(paper.slug)
         pages[src], search[src] = render_paper(paper, lib, index_chars)
-    pages.update(others)
+    pages.update((src, page) for src, _, page in others)
     return Site(pages, lib, all_papers, curation, problems, search, compact)

@@ -95,9 +95,10 @@ def page(meta: dict, body: list[str]) -> Document:
     return Document(meta, "\n".join(b for b in body if b) + "\n")
 
 
-def _row_cells(paper: Paper, lib: Library) -> tuple[str, str, str, str]:
+def _row_cells(paper: Paper, lib: Library) -> tuple[str, str, str, str, str]:
     """A paper's table row, but for its link and tags (which depend on the page's depth):
-    (the <tr> with its data attributes, the escaped title, the year, the last three cells)."""
+    (the <tr> with its data attributes, the escaped title, the year, the last three cells, the
+    first author's line under the title, if known)."""
     code = next((u for u in map(safe_url, paper.code) if u), None)
     title = esc(paper.title)
     code_html = (f'<a class="ps-code-icon" href="{code}" title="Code" aria-label="Code for {title}">'
@@ -108,7 +109,10 @@ def _row_cells(paper: Paper, lib: Library) -> tuple[str, str, str, str]:
             f'data-code="{1 if code else 0}" data-upvotes="{-1 if paper.upvotes is None else paper.upvotes}" '
             f'data-date="{esc(paper.date or "")}" data-theme="{esc(paper.theme)}">')
     tail = f'<td>{esc(theme.title) if theme else ""}</td><td>{code_html}</td><td>{upvotes}</td></tr>'
-    return head, title, str(paper.year or ""), tail
+    if paper.authors:  # the first author under the title link ("Hu et al.")
+        more = " et al." if len(paper.authors) > 1 else ""
+        return head, title, str(paper.year or ""), tail, f' <small class="ps-first-author">{esc(paper.authors[0])}{more}</small>'
+    return head, title, str(paper.year or ""), tail, ""
 
 
 def paper_table(papers: list[Paper], lib: Library, src: str, filters: bool = True,
@@ -123,8 +127,8 @@ def paper_table(papers: list[Paper], lib: Library, src: str, filters: bool = Tru
                 tag_links[slug] = f'<a href="{tag_url(src, tag, lib.taxonomy)}">{esc(tag.label)}</a>' if tag else ""
         tag_html = ", ".join(tag_links[s] for s in paper.tags if tag_links[s])
         # What does not depend on the page: made once, for every table the paper is in.
-        head, title, year, tail = lib.memo(("row", paper.slug), lambda: _row_cells(paper, lib))
-        rows.append(f'{head}<td><a href="{href(src, paper_src(paper.slug))}">{title}</a></td>'
+        head, title, year, tail, author = lib.memo(("row", paper.slug), lambda: _row_cells(paper, lib))
+        rows.append(f'{head}<td><a href="{href(src, paper_src(paper.slug))}">{title}</a>{author}</td>'
                     f'<td>{year}</td><td>{tag_html}</td>{tail}')
     head = ("<thead><tr><th data-sort=\"text\">Title</th><th data-sort=\"num\">Year</th><th>Tags</th>"
             "<th data-sort=\"text\">Theme</th><th data-sort=\"num\">Code</th><th data-sort=\"num\">Upvotes</th></tr></thead>")

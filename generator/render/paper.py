@@ -71,8 +71,34 @@ def code_button(url: str) -> str:
             f'rel="noopener">Code on {name}</a>')
 
 
+AUTHORS_SHOWN = 10  # more authors than this: the first ten, and the rest on demand
+
+
+def authors_line(paper: Paper) -> str:
+    """Every author, or the first AUTHORS_SHOWN and "et al." that opens the rest (no JavaScript)."""
+    names = [esc(name) for name in paper.authors if name.strip()]
+    if not names:
+        return ""
+    if len(names) <= AUTHORS_SHOWN:
+        return f'<p class="ps-authors">{", ".join(names)}</p>'
+    rest = len(names) - AUTHORS_SHOWN
+    return (f'<div class="ps-authors">{", ".join(names[:AUTHORS_SHOWN])}, <details class="ps-more-authors">'
+            f'<summary>et al. ({rest} more)</summary>{", ".join(names[AUTHORS_SHOWN:])}</details></div>')
+
+
+def identifier_buttons(paper: Paper) -> list[str]:
+    """The paper itself, when its arXiv identifier is known: arXiv abstract, PDF, Hugging Face."""
+    if not paper.arxiv:
+        return []
+    ident = quote_plus(paper.arxiv)  # (letters, digits, '.', '/': an arXiv id needs no escaping)
+    return [f'<a class="md-button md-button--primary ps-arxiv" href="https://arxiv.org/abs/{ident}" rel="noopener">'
+            f'arXiv {esc(paper.arxiv)}</a>',
+            f'<a class="md-button ps-pdf" href="https://arxiv.org/pdf/{ident}" rel="noopener">PDF</a>',
+            f'<a class="md-button ps-hf" href="https://huggingface.co/papers/{ident}" rel="noopener">Hugging Face</a>']
+
+
 def buttons(paper: Paper) -> list[str]:
-    out = [code_button(url) for url in paper.code if safe_url(url)]
+    out = identifier_buttons(paper) + [code_button(url) for url in paper.code if safe_url(url)]
     for link in paper.links:
         if link.kind == "code" or not safe_url(link.url):
             continue
@@ -84,7 +110,9 @@ def buttons(paper: Paper) -> list[str]:
 
 
 def search_links(paper: Paper) -> str:
-    """Searches for the paper elsewhere, labelled as searches: the seeds carry no arXiv ids."""
+    """Searches for the paper elsewhere, labelled as searches: only where no identifier is known."""
+    if paper.arxiv:
+        return ""
     # quote_plus leaves only letters, digits and _.-~+% : nothing HTML-special, so the URLs need
     # no esc() once their own '&' is written as '&amp;'.
     query = quote_plus(paper.title)
@@ -97,8 +125,8 @@ def search_links(paper: Paper) -> str:
 def header(paper: Paper, lib: Library, src: str) -> str:
     facts = []
     if paper.date:
-        facts.append(f'<time datetime="{esc(paper.date)}">{esc(paper.date)}</time>')
-    if paper.authors_count:
+        facts.append(f'Published <time datetime="{esc(paper.date)}">{esc(paper.date)}</time>')
+    if paper.authors_count and not paper.authors:
         facts.append(f"{paper.authors_count} author{'s' if paper.authors_count != 1 else ''}")
     if paper.upvotes is not None:
         facts.append(f'<span title="upvotes on the listing">&#9650; {paper.upvotes}</span>')
@@ -107,7 +135,9 @@ def header(paper: Paper, lib: Library, src: str) -> str:
         facts.append(f'Theme: <a class="ps-theme" href="{href(src, theme_src(theme.slug))}">{esc(theme.title)}</a>')
     if paper.status:
         facts.append(f'<span class="ps-status ps-status--{esc(paper.status)}">{esc(STATUS_LABELS[paper.status])}</span>')
-    parts = [f'<p class="ps-facts">{" &middot; ".join(facts)}</p>'] if facts else []
+    parts = [authors_line(paper)] if paper.authors else []
+    if facts:
+        parts.append(f'<p class="ps-facts">{" &middot; ".join(facts)}</p>')
     if paper.tags:
         made = lib.memo(("chips", href(src, HOME)), dict)  # slug -> chip, on pages at this depth
         chips = []
@@ -222,8 +252,8 @@ def render_paper(paper: Paper, lib: Library, index_chars: int | None = None) -> 
 
     if index_chars is None:
         search = [*body[1:], indexed]
-    else:  # a long list: one entry per paper, title + tags (their own fields) + first sentences
-        search = [indexed]
+    else:  # a long list: one entry per paper, title + tags (their own fields), authors, first sentences
+        search = [authors_line(paper), indexed]
     body.append(f'<p class="ps-abstract">{esc(paper.abstract) if paper.abstract else no_abstract}</p>')
     body.append(search_links(paper))
     body.append(related_list(paper, lib, src))
