@@ -7,8 +7,8 @@ A pipeline stage between merging and classifying: it reads no network, only the 
 - the authors, where no capture named them (a BibTeX or papers.yml entry that does wins);
 - the publication date (the lock file's `published`, from the paper's own record, wins over a
   listing's date, which is when a list showed it);
-- upvotes (the lock file's, fetched later than the capture's), a GitHub repository and a project
-  page as links, unless the paper has them already.
+- upvotes (the lock file's, fetched later than the capture's), a project page, and a GitHub
+  repository where the paper links no code yet.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ def with_metadata(paper: Paper, record: PaperMetadata | None) -> Paper:
     if record.upvotes is not None:
         changes["upvotes"] = record.upvotes
     links = paper.links
-    for kind, url in (("code", record.github), ("project", record.project_page)):
+    found = (("code", None if paper.code else record.github), ("project", record.project_page))
+    for kind, url in found:  # (a paper that links its code already keeps that link alone)
         if url and not _has_url(links, url):
             links = (*links, Link(kind, url))
     if links is not paper.links:

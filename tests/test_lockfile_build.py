@@ -46,7 +46,10 @@ def test_a_paper_the_lock_file_knows_links_itself_and_shows_its_authors(tmp_path
     page = site.pages[f"papers/{known.slug}.md"].body
     assert 'href="https://arxiv.org/abs/2106.09685"' in page and 'href="https://arxiv.org/pdf/2106.09685"' in page
     assert 'href="https://huggingface.co/papers/2106.09685"' in page
-    assert 'href="https://github.com/example/known"' in page and 'href="https://example.org/known"' in page
+    assert 'href="https://example.org/known"' in page
+    # the lock file's repository is added where the paper links no code yet, never as a second one
+    assert ('href="https://github.com/example/known"' in page) == (not known.code)
+    assert page.count("Code on GitHub") <= max(1, len(known.code))
     assert "Search for this paper on" not in page  # search links only where no identifier is known
     first_ten = ", ".join(AUTHORS[:10])
     assert first_ten in page and "et al. (2 more)" in page and AUTHORS[11] in page  # the rest on demand
