@@ -25,6 +25,7 @@ from pathlib import Path
 import yaml
 
 from .errors import PapershelfError, Problem
+from .inputs import UnsafeInput, read_input, refusal
 
 CONFIG = "mkdocs.yml"
 DOCS = "docs"
@@ -84,7 +85,7 @@ def read_config(root: Path) -> dict:
     """The project's mkdocs.yml as plain data (application tags kept as `Tagged`)."""
     path = root / CONFIG
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_input(path, root).decode("utf-8-sig")
     except OSError as exc:
         raise PapershelfError([Problem(CONFIG, None, None, f"cannot read file: {exc.strerror}")]) from None
     except UnicodeDecodeError:
@@ -141,20 +142,35 @@ def check_out_folder(root: Path, config: dict, out: Path) -> None:
             raise PapershelfError(f"--out {out} is inside {folder}; choose a folder outside it")
 
 
-def _tree(folder: Path | None) -> dict[str, bytes]:
+def _tree(folder: Path | None, label: str) -> dict[str, bytes]:
     """Every file under `folder` by relative POSIX path, as MkDocs would see it: dot files and
     folders are left out (MkDocs' default `exclude_docs`; a `.env` must not travel), and so are
-    __pycache__ folders."""
+    __pycache__ folders. Each is read as an input (`inputs.py`): a symbolic link, named pipe or
+    device among them is an error naming it, never copied (`label` is how the folder is named)."""
     files: dict[str, bytes] = {}
     if folder is None or not folder.is_dir():
         return files
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIPPED_DIRS)
+        for name in dirnames:
+            if os.path.islink(os.path.join(dirpath, name)):  # os.walk would skip it silently
+                rel = Path(dirpath, name).relative_to(folder).as_posix()
+                raise UnsafeInput([refusal(f"{label}/{rel}", "a symbolic link")])
         for name in sorted(filenames):
             if not name.startswith("."):
-                path = Path(dirpath, name)
-                files[path.relative_to(folder).as_posix()] = path.read_bytes()
+                rel = Path(dirpath, name).relative_to(folder).as_posix()
+                files[rel] = read_input(Path(dirpath, name), folder, f"{label}/{rel}")
     return files
+
+
+def _shown(root: Path, folder: Path | None) -> str:
+    """A folder as a problem names it: from the project folder when it is inside it."""
+    if folder is None:
+        return ""
+    try:
+        return folder.relative_to(root).as_posix()
+    except ValueError:
+        return str(folder)
 
 
 def _other_hooks(config: dict) -> list[str]:
@@ -183,7 +199,7 @@ def project_files(root: Path, config: dict, generated: dict[str, str],
     problems: list[Problem] = []
     docs_dir, custom_dir = _source_folders(root, config)
     files: dict[str, str | bytes] = {}
-    for rel, data in _tree(docs_dir).items():
+    for rel, data in _tree(docs_dir, _shown(root, docs_dir)).items():
         if rel in generated:
             problems.append(Problem(f"{DOCS}/{rel}", None, None,
                                     "is replaced by the generated page of that name", "warning"))
@@ -191,7 +207,7 @@ def project_files(root: Path, config: dict, generated: dict[str, str],
         files[f"{DOCS}/{rel}"] = data
     for rel, text in generated.items():
         files[f"{DOCS}/{rel}"] = text
-    for rel, data in _tree(custom_dir).items():
+    for rel, data in _tree(custom_dir, _shown(root, custom_dir)).items():
         files[f"{OVERRIDES}/{rel}"] = data
     files[CONFIG] = written_config(config, nav)
     if _other_hooks(config):

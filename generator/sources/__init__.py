@@ -7,12 +7,14 @@ failing that, by the file's extension.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from ..errors import Problem
+from ..inputs import InputPath, input_path
 from ..model import Entry
 
 
@@ -31,13 +33,23 @@ EXTENSIONS: dict[str, str] = {}
 
 
 def register(name: str, *extensions: str) -> Callable[[Reader], Reader]:
-    """Decorator: make `read` available under `name` and for files ending in `extensions`."""
+    """Decorator: make `read` available under `name` and for files ending in `extensions`.
+
+    Every reader reads its file as an input (`inputs.py`): the pipeline hands it an `InputPath`
+    checked against the project folder; any other path is checked against its own folder, so a
+    symbolic link, named pipe or device is refused by name whoever calls the reader."""
 
     def wrap(read: Reader) -> Reader:
-        READERS[name] = read
+        @functools.wraps(read)
+        def checked(path: Path, captured: date | None = None) -> ReadResult:
+            if not isinstance(path, InputPath):
+                path = input_path(path, path.parent)
+            return read(path, captured)
+
+        READERS[name] = checked
         for ext in extensions:
             EXTENSIONS[ext] = name
-        return read
+        return checked
 
     return wrap
 
