@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .errors import Problem
 from .model import STATUSES, Paper, replace_paper
+from .slugs import RESERVED
 from .taxonomy import MAX_TAGS, Taxonomy, theme_of
 from .validate import Checker, suggest
 from .yamlio import YDict, YList, load_file, where
@@ -147,6 +148,10 @@ def _paths(value, parent: YDict, slugs: set[str], check: Checker) -> tuple[Readi
             continue
         if not _PATH_SLUG.match(slug) or slug in seen:
             check.error(item["slug"], f"reading path slug '{slug}' must be unique, lower-case words joined by hyphens")
+            continue
+        if slug in RESERVED:
+            check.error(item["slug"], f"reading path slug '{slug}' is reserved: paths/{slug}.md is one of the "
+                        "site's own pages (All reading paths); choose another slug")
             continue
         seen.add(slug)
         steps_value = item.get("steps")

@@ -22,7 +22,7 @@ from .render.markup import Document, esc
 from .render.stats import render_stats
 from .slugs import RESERVED
 from .taxonomy import Taxonomy
-from .yamlio import YDict, YStr, load_file, where
+from .yamlio import YDict, YList, YStr, load_file, where
 
 
 def nav(lib: Library) -> list:
@@ -65,7 +65,8 @@ def theme_page_problems(taxonomy: Taxonomy, tags_file: Path) -> list[Problem]:
         return []
     data, _ = load_file(tags_file)
     found: dict[str, tuple[int, int]] = {}
-    for item in data.get("themes") or () if isinstance(data, YDict) else ():
+    themes = data.get("themes") if isinstance(data, YDict) else None
+    for item in themes if isinstance(themes, YList) else ():
         if isinstance(item, YDict) and isinstance(item.get("slug"), YStr):
             found.setdefault(str(item["slug"]), where(item["slug"]))
     return [Problem(tags_file.name, *found.get(slug, (None, None)),
@@ -73,27 +74,32 @@ def theme_page_problems(taxonomy: Taxonomy, tags_file: Path) -> list[Problem]:
                     "(All themes); choose another slug") for slug in reserved]
 
 
-def index_pages(lib: Library, site_name: str, site_url: str) -> dict[str, Document | str]:
-    """Every generated file but the papers' own pages: index pages, feeds and exports."""
+def index_pages(lib: Library, site_name: str, site_url: str) -> list[tuple[str, str, Document | str]]:
+    """Every generated file but the papers' own pages, index pages, feeds and exports, in order,
+    each as (docs path, what it is, its page or text): two at one path are an error of the
+    site (`library.page_collisions`), never one replacing the other."""
     icons = icon_svgs(lib.taxonomy)
     themes = [theme for theme in lib.taxonomy.themes if lib.in_theme(theme)]
     papers = list(lib.papers)
-    pages: dict[str, Document | str] = {
-        L.HOME: render_home(lib, icons),
-        L.THEMES_INDEX: render_themes_index(lib, icons),
-        **{L.theme_src(theme.slug): render_theme(theme, lib) for theme in themes},
-        L.ALL_PAPERS: render_all_papers(lib),
-        L.WITH_CODE: render_with_code(lib),
-        L.TAGS_INDEX: render_tags_index(lib),
-        L.PATHS_INDEX: render_paths_index(lib),
-        **{L.path_src(path.slug): render_path(path, lib) for path in lib.paths},
-        L.STATS: render_stats(lib),
-        L.WHATS_NEW: render_whats_new(lib),
-        "feed.xml": atom_feed(site_name, "feed.xml", lib.memo(("newest",), lambda: newest_first(papers)), site_url),
-    }
+    made: list[tuple[str, str, Document | str]] = [
+        (L.HOME, "the home page", render_home(lib, icons)),
+        (L.THEMES_INDEX, "All themes", render_themes_index(lib, icons)),
+        *((L.theme_src(theme.slug), f"the page of theme '{theme.slug}'", render_theme(theme, lib)) for theme in themes),
+        (L.ALL_PAPERS, "All papers", render_all_papers(lib)),
+        (L.WITH_CODE, "Papers with code", render_with_code(lib)),
+        (L.TAGS_INDEX, "Tags", render_tags_index(lib)),
+        (L.PATHS_INDEX, "All reading paths", render_paths_index(lib)),
+        *((L.path_src(path.slug), f"the page of reading path '{path.slug}'", render_path(path, lib))
+          for path in lib.paths),
+        (L.STATS, "Statistics", render_stats(lib)),
+        (L.WHATS_NEW, "What's new", render_whats_new(lib)),
+        ("feed.xml", "the feed", atom_feed(site_name, "feed.xml", lib.memo(("newest",), lambda: newest_first(papers)),
+                                           site_url)),
+    ]
     for theme in themes:  # feeds: what the list gained most recently first
         name = f"feed-{theme.slug}.xml"
-        pages[name] = atom_feed(f"{site_name}: {theme.title}", name, newest_first(lib.in_theme(theme)), site_url)
-    pages["papers.json"] = papers_json(papers)
-    pages["papers.bib"] = papers_bib(papers, lib)
-    return pages
+        made.append((name, f"the feed of theme '{theme.slug}'",
+                     atom_feed(f"{site_name}: {theme.title}", name, newest_first(lib.in_theme(theme)), site_url)))
+    made.append(("papers.json", "papers.json", papers_json(papers)))
+    made.append(("papers.bib", "papers.bib", papers_bib(papers, lib)))
+    return made

@@ -9,8 +9,10 @@ import copy
 from dataclasses import dataclass, field, replace
 
 from .curation import ReadingPath
+from .errors import Problem
 from .manifest import Source
 from .model import Paper
+from .render.markup import page_url
 from .taxonomy import Tag, Taxonomy, Theme
 
 
@@ -95,6 +97,22 @@ def visible_paths(paths, on_site) -> tuple[ReadingPath, ...]:
         elif steps:
             out.append(replace(path, steps=steps))
     return tuple(out)
+
+
+def page_collisions(made) -> list[Problem]:
+    """Errors for generated files that would be published at the same URL: the same docs path
+    twice, or `x.md` and `x/index.md` (both x/); the later would silently replace the earlier.
+    `made`: (docs path, what it is) of every generated file, in the order they are made."""
+    first: dict[str, str] = {}
+    problems = []
+    for src, what in made:
+        url = page_url(src)
+        if url in first:
+            problems.append(Problem("papershelf", None, None, f"{what} ({src}) would be published at "
+                                    f"{url or './'}, where {first[url]} already is; rename one of them"))
+        else:
+            first[url] = f"{what} ({src})"
+    return problems
 
 
 # Where each generated page lives in docs/ (one place, so links cannot drift).
