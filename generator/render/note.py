@@ -7,12 +7,35 @@ cannot put a script on the site.
 
 from __future__ import annotations
 
+import html
+import re
+
 import markdown
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import AMP_SUBSTITUTE
 
 from .markup import esc
 
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
+# What browsers drop from a URL before reading its scheme: leading/trailing controls and
+# spaces, tabs and newlines anywhere ("java\tscript:" is "javascript:").
+_URL_IGNORED = re.compile(r"[\x00-\x20\x7f]")
+
+
+def _as_browser_reads(value: str) -> str:
+    """A link target as a browser may end up reading it: Python-Markdown writes entities in
+    attribute values as they are (`&#58;` stays `&#58;`, which the browser decodes to `:`), so
+    decode them, as often as they nest, and drop what browsers ignore."""
+    value = value.replace(AMP_SUBSTITUTE, "&")
+    while (decoded := html.unescape(value)) != value:
+        value = decoded
+    return _URL_IGNORED.sub("", value).lower()
+
+
+def safe_target(value: str) -> bool:
+    """http(s), mailto, or relative (no scheme before the first `/`, `?` or `#`)."""
+    target = _as_browser_reads(value)
+    return target.startswith(_SAFE_SCHEMES) or ":" not in re.split(r"[/?#]", target, maxsplit=1)[0]
 
 
 class _SafeLinks(Treeprocessor):
@@ -20,11 +43,7 @@ class _SafeLinks(Treeprocessor):
         for element in root.iter():
             for attribute in ("href", "src"):
                 value = element.get(attribute)
-                if value is None:
-                    continue
-                lowered = value.strip().lower()
-                is_relative = not (":" in lowered.split("/", 1)[0])
-                if not (lowered.startswith(_SAFE_SCHEMES) or is_relative):
+                if value is not None and not safe_target(value):
                     del element.attrib[attribute]
             for attribute in list(element.attrib):
                 if attribute.lower().startswith("on"):
@@ -32,12 +51,15 @@ class _SafeLinks(Treeprocessor):
 
 
 def render_note(text: str) -> str:
-    """Markdown to HTML with raw HTML escaped and unsafe link targets removed."""
+    """Markdown to HTML with raw HTML shown as text and unsafe link targets removed.
+
+    With Python-Markdown's HTML processors gone, `<b>` stays text and its serializer escapes it
+    once, in a code span too (escaping the note first made `` `<b>` `` show `&lt;b&gt;`).
+    """
     md = markdown.Markdown(extensions=[])
     md.preprocessors.deregister("html_block")
     md.inlinePatterns.deregister("html")
     md.inlinePatterns.deregister("entity")
     md.treeprocessors.register(_SafeLinks(md), "safe_links", 0)
-    # With the HTML processors gone, escape angle brackets so they print as text.
-    html = md.convert(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
-    return " ".join(html.split("\n")) if html else esc(text)
+    html_text = md.convert(text)
+    return " ".join(html_text.split("\n")) if html_text else esc(text)
