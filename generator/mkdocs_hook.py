@@ -14,18 +14,27 @@ What keeps big lists fast, each checked against a plain build (tests/test_scale.
   differs only by the title), so they are rendered once per build (`generator/templates/`).
 - Material's search indexer parses a small search-only HTML of each paper page (`Site.search`)
   and the other generated pages minus their excluded tables, instead of the whole pages.
-PAPERSHELF_PLAIN_BUILD=1 turns them off (same site, slower). The search index's shape is a
-setting of its own, in mkdocs.yml: `extra: {papershelf: {search_index: auto|full|compact}}`.
+PAPERSHELF_PLAIN_BUILD=1 turns them off (same site, slower; the hook still hands generated pages
+to the indexer, whole, for their titles and tags). The search index's shape is a setting of its
+own, in mkdocs.yml: `extra: {papershelf: {search_index: auto|full|compact}}`.
 
 Couplings beyond MkDocs' plugin events and `File.generated`, all here, checked against MkDocs
 1.6.1, ProperDocs 1.6.7 and Material 9.8.2 (tests/test_hook.py names the versions):
 1. MkDocs: a plugin may set `File.page` before the nav is built (mkdocs/structure/nav.py accepts
    a `Page` there); `GeneratedPage` subclasses `Page` and overrides its public `render`.
-2. Material's search plugin: `plugins["material/search"].search_index.add_entry_from_context`.
-3. Material's tags plugin: `config.tags_allowed`, a set of its `structure.tag.Tag`.
+2. Material's search plugin: `plugins["material/search"].search_index.add_entry_from_context`,
+   which takes a page's title and tags from `page.meta` as they are and holds the text it parses
+   as `html.escape(text, quote=False)`: the hook hands it title and tags in that form.
+3. Material's tags plugin: `config.tags_allowed`, a set of its `structure.tag.Tag`, and
+   `config.tags_slugify`, called as `slugify(name, separator)` for each tag's anchor (`tag:` and
+   the result): set from tags.yml, so anchors are unique and match our links.
 4. Material's templates: overrides/main.html wraps the blocks `styles`, `footer`, `config` and
    `scripts`; generator/templates/partials/ wrap Material's `partials/header.html` and
-   `partials/nav.html`, reached as `material/partials/...` through a prefix loader.
+   `partials/nav.html`, reached as `material/partials/...` through a prefix loader. Material's
+   inline scripts are in `partials/javascripts/` and `partials/integrations/` and read only the
+   config, `base_url` and base.html's `features`: render/csp.py renders them for the policy.
+5. `mkdocs serve` injects its live-reload script inline into every page it sends, different each
+   time: while serving, the policy allows inline scripts (render/csp.py).
 Without this hook (a stock build of `papershelf generate --out`), the templates fall back to
 Material's own.
 
@@ -67,6 +76,9 @@ class BuildState:
     hook_mtime: int | None = None  # this file's, when MkDocs loaded it
     generator: Any = None  # the generator's modules, as imported for this build
     chrome: dict[str, list[str]] = field(default_factory=dict)  # paper pages' shared HTML, this build
+    env: Any = None  # this build's Jinja environment (on_env)
+    theme_scripts: dict[str, frozenset] = field(default_factory=dict)  # base_url -> the theme's script hashes
+    base_urls: dict[str, str] = field(default_factory=dict)  # page -> its base_url, from on_page_context to on_post_page
 
 
 _state = BuildState()
@@ -105,7 +117,7 @@ def _fresh_generator(root: Path):
         for name in [n for n in sys.modules if n == "generator" or n.startswith("generator.")]:
             del sys.modules[name]
         _state.code_signature = signature
-    names = ("site", "errors", "render.csp", "render.markup")
+    names = ("site", "errors", "render.csp", "render.lists", "render.markup")
     return {name: importlib.import_module(f"generator.{name}") for name in names}
 
 
@@ -147,13 +159,17 @@ def on_config(config):
 
 
 def _allow_only_taxonomy_tags(config, site) -> None:
-    """The tags plugin accepts exactly the labels tags.yml defines (a stray tag fails the build)."""
+    """The tags plugin accepts exactly the tags tags.yml defines (a stray tag fails the build),
+    by the names the pages' front-matter gives them (their labels, escaped), and makes each
+    tag's anchor as our links do (unique even for labels that slugify the same)."""
     plugin = config.plugins.get("material/tags")
     if plugin is None:
         return
     from material.plugins.tags.structure.tag import Tag
 
-    plugin.config.tags_allowed = {Tag(t.label) for t in site.library.taxonomy.tags}
+    lists, taxonomy = _state.generator["render.lists"], site.library.taxonomy
+    plugin.config.tags_allowed = {Tag(lists.tag_name(t)) for t in taxonomy.tags}
+    plugin.config.tags_slugify = lists.tag_slugify(taxonomy)
 
 
 def _html_only(body: str) -> bool:
@@ -223,16 +239,11 @@ def on_page_content(html: str, page, config, files) -> str:
 
 
 def _indexed_by_hook(page, config) -> bool:
-    """Pages whose search entries come from less HTML (on_page_context): paper pages always in a
-    compact index (only the search HTML has the cut abstracts), else generated pages of one HTML
-    block, unless the build is plain."""
+    """Generated pages: the hook hands them to Material's indexer itself (on_page_context)."""
     plugin = config.plugins.get("material/search")
     if plugin is None or not plugin.config.enabled or page.file.generated_by != "papershelf":
         return False
-    src, site = page.file.src_uri, _state.site
-    if src in site.search and site.compact_search:
-        return True
-    return not _plain() and _document(page) is not None and _html_only(_document(page).body)
+    return page.file.src_uri in _state.site.search or _document(page) is not None
 
 
 @event_priority(-50)  # after the search plugin has skipped the page
@@ -240,15 +251,24 @@ def on_page_context(context, page, config, nav):
     """Index a generated page with Material's own indexer, fed only what it would keep.
 
     Paper pages have their search-only HTML from the renderer; the other generated pages (big
-    tables) have their excluded blocks cut out. Same index, without parsing what it skips.
+    tables) have their excluded blocks cut out. Same index, without parsing what it skips (a
+    plain build feeds whole pages, but paper pages in a compact index: only their search HTML
+    has the cut abstracts). The title and tags go in as the index holds text (`search_text`),
+    not as the front-matter escapes them for the templates.
     """
+    _state.base_urls[page.file.src_uri] = context["base_url"]  # (for on_post_page)
     if not _indexed_by_hook(page, config):
         return context
-    search_html = _state.site.search.get(page.file.src_uri)
-    if search_html is None:
-        search_html = _state.generator["render.markup"].without_search_excluded(page.content)
+    site, markup = _state.site, _state.generator["render.markup"]
+    document, src = _document(page), page.file.src_uri
+    if src in site.search and (site.compact_search or not _plain()):
+        search_html = site.search[src]
+    elif not _plain() and document is not None and _html_only(document.body):
+        search_html = markup.without_search_excluded(page.content)
+    else:
+        search_html = page.content
     content, meta = page.content, page.meta
-    page.content, page.meta = search_html, {k: v for k, v in meta.items() if k != "search"}
+    page.content, page.meta = search_html, markup.search_meta(meta)
     try:
         config.plugins["material/search"].search_index.add_entry_from_context(page)
     finally:
@@ -268,7 +288,7 @@ def on_env(env, config, files):
         env.globals["papershelf_shared"] = _shared_partial
         env.globals["papershelf_block"] = _shared_block
     env.loader = ChoiceLoader(loaders)
-    _state.chrome = {}
+    _state.chrome, _state.env, _state.theme_scripts, _state.base_urls = {}, env, {}, {}
     return env
 
 
@@ -311,5 +331,10 @@ def _shared_block(context, name: str, html: str | None = None):
 
 
 def on_post_page(output: str, page, config) -> str:
-    """Every page gets a Content-Security-Policy with hashes of its own inline scripts."""
-    return _state.generator["render.csp"].add_csp(output, config.repo_url)
+    """Every page gets a Content-Security-Policy allowing the theme's inline scripts (from its
+    templates, never from the page) and, under `serve` only, the live-reload script."""
+    csp = _state.generator["render.csp"]
+    base_url = _state.base_urls.pop(page.file.src_uri, "")
+    if base_url not in _state.theme_scripts:
+        _state.theme_scripts[base_url] = csp.theme_scripts(_state.env, config, base_url)
+    return csp.add_csp(output, _state.theme_scripts[base_url], config.repo_url, serving=_state.serving)

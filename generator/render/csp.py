@@ -1,9 +1,17 @@
-"""A Content-Security-Policy for every built page, computed from the page itself.
+"""A Content-Security-Policy for every built page.
 
 Scripts may only come from the site ('self') or be one of the theme's own inline scripts,
-allowed by the SHA-256 hash of their exact text, computed at build time (a theme upgrade that
-changes them needs no edit here). Anything injected from data would have neither, so even an
-escaping bug could not run a script.
+allowed by the SHA-256 hash of their exact text. Those hashes come from the theme's templates,
+never from the page: `theme_scripts` renders the templates that hold Material's inline scripts
+(`partials/javascripts/`, `partials/integrations/`, or an override of them) with the build's
+config and the page's `base_url` and nothing of the page, so a script that reached a page from
+data (an escaping bug) is not in the policy and the browser refuses to run it. A theme upgrade
+that changes its scripts needs no edit here.
+
+Under `mkdocs serve` the server injects its live-reload script into each page as it sends it
+(`livereload(epoch, request id)`, different on every request, so no hash can allow it): while
+serving, and only then, the policy allows inline scripts ('unsafe-inline'; a hash beside it would
+switch it off), so an open tab reloads after an edit. The built site keeps the strict policy.
 """
 
 from __future__ import annotations
@@ -12,25 +20,46 @@ import base64
 import hashlib
 import re
 
-_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I)
+_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)([^>]*)>(.*?)</script>", re.S | re.I)
+_TYPE = re.compile(r"""\btype\s*=\s*["']?([^"'\s>]+)""", re.I)
+# Types a browser runs as a classic script (an inline <script type="application/json"> is data).
+_SCRIPT_TYPES = {"", "text/javascript", "application/javascript", "module"}
 _CHARSET = re.compile(r'<meta charset="utf-8">', re.I)
+THEME_SCRIPT_TEMPLATES = ("partials/javascripts/", "partials/integrations/")
 
 
-def script_hashes(html: str) -> list[str]:
-    """CSP source expressions for each distinct inline script, in order of appearance."""
-    seen: list[str] = []
-    for body in _INLINE_SCRIPT.findall(html):
-        digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
-        source = f"'sha256-{digest}'"
-        if source not in seen:
-            seen.append(source)
-    return seen
+def inline_scripts(html: str) -> list[str]:
+    """The text of each inline script a browser would run, in order of appearance."""
+    out = []
+    for attributes, body in _INLINE_SCRIPT.findall(html):
+        kind = _TYPE.search(attributes)
+        if (kind.group(1).lower() if kind else "") in _SCRIPT_TYPES:
+            out.append(body)
+    return out
 
 
-def policy(html: str, connect: tuple[str, ...] = ()) -> str:
-    scripts = " ".join(["'self'", *script_hashes(html)])
+def source(script: str) -> str:
+    """The CSP source expression allowing exactly this inline script."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode() + "'"
+
+
+def theme_scripts(env, config, base_url: str) -> frozenset[str]:
+    """Hashes of the inline scripts the theme's templates emit on a page at `base_url`.
+
+    Each template that holds them is rendered on its own, with what they read (the config, the
+    base URL and the theme's features, as base.html names them) and no page, so no data.
+    """
+    allowed = set()
+    context = {"config": config, "base_url": base_url, "features": config.theme.get("features") or []}
+    for name in env.list_templates(filter_func=lambda name: name.startswith(THEME_SCRIPT_TEMPLATES)):
+        allowed.update(map(source, inline_scripts(env.get_template(name).render(context))))
+    return frozenset(allowed)
+
+
+def policy(scripts: list[str], connect: tuple[str, ...] = (), serving: bool = False) -> str:
+    script_src = " ".join(["'self'", "'unsafe-inline'"] if serving else ["'self'", *scripts])
     connect_src = " ".join(["'self'", *connect])
-    return (f"default-src 'self'; script-src {scripts}; connect-src {connect_src}; "
+    return (f"default-src 'self'; script-src {script_src}; connect-src {connect_src}; "
             "style-src 'self' 'unsafe-inline'; "
             "img-src 'self' data:; font-src 'self' data:; object-src 'none'; base-uri 'self'; "
             "form-action 'self'")
@@ -45,9 +74,14 @@ def connect_sources(repo_url: str | None) -> tuple[str, ...]:
     return ()
 
 
-def add_csp(html: str, repo_url: str | None = None) -> str:
-    """Insert the policy as the first thing after <meta charset>, before any script can run."""
-    meta = f'<meta http-equiv="Content-Security-Policy" content="{policy(html, connect_sources(repo_url))}">'
+def add_csp(html: str, allowed: frozenset[str], repo_url: str | None = None, serving: bool = False) -> str:
+    """Insert the policy as the first thing after <meta charset>, before any script can run.
+
+    It lists the hashes of the page's inline scripts that are among `allowed` (the theme's,
+    `theme_scripts`), in order of appearance; any other inline script stays blocked."""
+    scripts = list(dict.fromkeys(s for s in map(source, inline_scripts(html)) if s in allowed))
+    meta = (f'<meta http-equiv="Content-Security-Policy" '
+            f'content="{policy(scripts, connect_sources(repo_url), serving)}">')
     if _CHARSET.search(html):
         return _CHARSET.sub(lambda m: m.group(0) + "\n      " + meta, html, count=1)
     return html.replace("<head>", "<head>" + meta, 1)

@@ -8,6 +8,7 @@ the block).
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass
@@ -151,6 +152,26 @@ def attrs(**values: object) -> str:
             continue
         out.append(f'{key.rstrip("_").replace("_", "-")}="{esc(value)}"')
     return (" " + " ".join(out)) if out else ""
+
+
+def search_text(escaped: str) -> str:
+    """Text the generator stores HTML-escaped for the templates (`esc`: titles, tag names) as
+    Material's search index holds text: HTML with only `&`, `<` and `>` escaped, which is what
+    its indexer makes of the text it parses (`html.escape(data, quote=False)`) and what its
+    search box matches and shows. An apostrophe is then an apostrophe (`&#x27;` was one token
+    that no query matched), and a `<` stays text."""
+    return html.escape(html.unescape(escaped), quote=False)
+
+
+def search_meta(meta: dict) -> dict:
+    """A generated page's meta as Material's indexer should read it: title and tags through
+    `search_text`, and without the `search: exclude` that kept its own indexing away."""
+    out = {key: value for key, value in meta.items() if key != "search"}
+    if isinstance(out.get("title"), str):
+        out["title"] = search_text(out["title"])
+    if isinstance(out.get("tags"), list):
+        out["tags"] = [search_text(name) if isinstance(name, str) else name for name in out["tags"]]
+    return out
 
 
 _EXCLUDED = re.compile(r'<(table|ul|ol|form|div|p)\b[^>]*\sdata-search-exclude[\s>]')
