@@ -45,6 +45,10 @@ class _SafeLinks(Treeprocessor):
                 value = element.get(attribute)
                 if value is not None and not safe_target(value):
                     del element.attrib[attribute]
+                    if element.tag == "img":  # shown as its alt text
+                        element.text = element.attrib.pop("alt", "")
+                    if element.tag in ("a", "img"):  # text, not a link that goes nowhere
+                        element.tag = "span"
             for attribute in list(element.attrib):
                 if attribute.lower().startswith("on"):
                     del element.attrib[attribute]
