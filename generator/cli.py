@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 a user error (bad seed, bad YAML edit: the message says file
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -34,6 +35,23 @@ def _fail(problems: list[Problem]) -> None:
     sys.exit(1)
 
 
+class _Commands(click.Group):
+    """The command group: a failed read or write in any command (read-only folder, full disk)
+    is reported as `Error: PATH: reason` with exit code 1, never as a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            _fail([_os_problem(exc)])
+
+
+def _os_problem(exc: OSError) -> Problem:
+    where = exc.filename2 if exc.filename2 is not None else exc.filename
+    reason = exc.strerror or str(exc)
+    return Problem(str(where) if where is not None else "papershelf", None, None, reason)
+
+
 def _root_option(f):
     return click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
                         show_default=True, help="Project folder (holds mkdocs.yml, tags.yml, seeds/).")(f)
@@ -48,7 +66,7 @@ def _warn(problems: list[Problem]) -> None:
         click.echo(str(problem), err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG_ROOT)
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG_ROOT)
 @click.version_option(__version__, prog_name="papershelf")
 def main() -> None:
     """papershelf: turn saved paper listings into a searchable reading-list site.
@@ -136,7 +154,12 @@ def export(root: Path, seeds: Path | None) -> None:
         _fail(exc.problems)
     _warn(problems)
     visible = [p for p in papers if not p.hidden]
-    click.echo(papers_json(visible), nl=False)
+    try:
+        click.echo(papers_json(visible), nl=False)
+        sys.stdout.flush()  # a full disk shows here, not at exit
+    except OSError as exc:
+        sys.stdout = open(os.devnull, "w")  # nothing more to write (the unwritten rest is dropped)
+        _fail([Problem("<stdout>", None, None, exc.strerror or str(exc))])
 
 
 @main.command()
@@ -245,6 +268,16 @@ def add(root: Path, file: Path, title: str | None, captured: str | None) -> None
         click.echo(f"  already listed: {title_} -> {where}")
 
 
+def _check_writable(folder: Path) -> None:
+    """Before the builder starts: the site folder can be made and written to (a read-only or
+    full disk is then `Error: PATH: reason`, not the builder's traceback)."""
+    from .write import atomic_write
+
+    probe = folder / ".papershelf-write-test"
+    atomic_write(probe, b"papershelf checks that the site folder can be written\n")
+    probe.unlink()
+
+
 def _run_builder(args: list[str], root: Path) -> None:
     """MkDocs, or ProperDocs where MkDocs is not installed (builder.py), on the project's mkdocs.yml."""
     from .builder import builder_command
@@ -266,7 +299,9 @@ def build(root: Path, site_dir: str) -> None:
     Example:
       papershelf build -d site
     """
-    _run_builder(["build", "--strict", "-d", str(Path(site_dir).resolve())], root)
+    site = Path(site_dir).resolve()
+    _check_writable(site)
+    _run_builder(["build", "--strict", "-d", str(site)], root)
 
 
 @main.command()

@@ -125,7 +125,8 @@ def load_inputs(root: Path, seeds: Path | None = None, strict: bool = False):
     """
     seeds = seeds or root / SEEDS_DIR
     papers, sources, problems = read_papers(seeds)
-    records, lock_problems = load_metadata(seeds / LOCK_FILE, {paper_key(p.title) for p in papers})
+    records, lock_problems = load_metadata(input_path(seeds / LOCK_FILE, seeds.parent),
+                                           {paper_key(p.title) for p in papers})
     problems += lock_problems
     papers = enrich_all(papers, records)  # what `papershelf enrich` found, reviewed: no network here
     taxonomy, tax_problems = load_taxonomy(input_path(root / TAGS_FILE, root))
