@@ -185,7 +185,8 @@ def _paths(value, parent: YDict, slugs: set[str], check: Checker) -> tuple[Readi
     return tuple(paths)
 
 
-def apply_edits(paper: Paper, edit: Edit | None, taxonomy: Taxonomy, scores: dict[str, int]) -> Paper:
+def apply_edits(paper: Paper, edit: Edit | None, taxonomy: Taxonomy, scores: dict[str, int],
+                title: dict[str, int] | None = None) -> Paper:
     """The paper with its curator's edits: tags added/removed, theme pinned, note, status, hidden."""
     if edit is None:
         return paper
@@ -194,6 +195,6 @@ def apply_edits(paper: Paper, edit: Edit | None, taxonomy: Taxonomy, scores: dic
         if tag not in tags:
             tags.insert(0, tag)  # a curator's tag is stronger than any rule
     tags = tags[: max(MAX_TAGS, len(edit.tags_add))]
-    theme = edit.theme or (theme_of(tags, scores, taxonomy) if (edit.tags_add or edit.tags_remove) else paper.theme)
+    theme = edit.theme or (theme_of(tags, scores, taxonomy, title) if (edit.tags_add or edit.tags_remove) else paper.theme)
     return replace_paper(paper, tags=tuple(tags), theme=theme, note=edit.note,
                                status=edit.status, hidden=edit.hidden)

@@ -1,7 +1,11 @@
 """Applying the rules of tags.yml to papers: which strings hit, where, and each tag's score.
 
 A hit in the title weighs TITLE_WEIGHT, each hit in the abstract one (at most ABSTRACT_CAP per
-rule, so one word repeated does not dominate). Words and phrases are matched on a normalised text
+rule, so one word repeated does not dominate). Each stretch of text counts once per tag: where
+several rules of one tag match the same words (a word and a phrase holding it, `LoRA` as a word
+and as a regex, a string listed twice), only the longest match counts (`_settle`). Rules never
+see URLs: they are blanked out first (`rule_text`), so a model called `...-Instruct` on
+huggingface.co is no evidence of instruction tuning. Words and phrases are matched on a normalised text
 (lower case, punctuation as spaces) and counted as substrings of it; `*` at the end of a word
 matches any ending (`quantiz*`). Regular expressions are for the rest (case-sensitive acronyms
 like `\\bMoE\\b`). `Matcher` applies the rules to all papers at once, on their words as arrays of
@@ -24,6 +28,16 @@ from .taxonomy import Hit, Rule, Taxonomy
 
 TITLE_WEIGHT = 3
 ABSTRACT_CAP = 3
+
+# A URL, with or without its scheme for the hosts papers link to: rules must not match its words.
+_URL = re.compile(r"(?:https?://|www\.|\b(?:github\.com|huggingface\.co|arxiv\.org)/)\S*", re.IGNORECASE)
+
+
+def rule_text(text: str) -> str:
+    """What the rules see of a title or abstract: the text with each URL blanked out."""
+    if "://" not in text and "www." not in text and "/" not in text:
+        return text
+    return _URL.sub(" ", text)
 
 
 def _search_needle(needle: str) -> bytes:
@@ -78,6 +92,7 @@ class Matcher:
         self._regex_tokens: dict[int, tuple[bytes, ...]] = {}  # regex rule -> it needs one of these
         self._always: list[int] = []  # regex rules every text must try
         self._non_ascii: list[int] = []  # regex rules only texts with non-ASCII characters can hit
+        self._span_patterns: dict[int, re.Pattern | None] = {}  # for `_settle`, made on first use
         for index, (_, rule) in enumerate(self.rules):
             if rule.pattern is not None:
                 self._add_regex(index, rule)
@@ -244,35 +259,151 @@ def _texts_with(corpus: Corpus, positions, words) -> np.ndarray:
     return np.flatnonzero(seen)
 
 
+_ALNUM = "0-9a-z"
+
+
+def _span_pattern(matcher: Matcher, index: int) -> re.Pattern | None:
+    """A regex finding, in the lower-cased text, what a word or phrase rule counts (its words
+    in a row, whatever separates them; `word*` any word starting so), or the rule's own regex."""
+    cache = matcher._span_patterns
+    if index not in cache:
+        rule = matcher.rules[index][1]
+        words = matcher._words.get(index)
+        if rule.pattern is not None:
+            cache[index] = rule.pattern
+        elif words is None:
+            cache[index] = None
+        else:
+            parts = [re.escape(w.rstrip(b"*").decode()) for w in words]
+            tail = f"[{_ALNUM}]*" if words[-1].endswith(b"*") else f"(?![{_ALNUM}])"
+            cache[index] = re.compile(f"(?<![{_ALNUM}])" + f"[^{_ALNUM}]+".join(parts) + tail)
+    return cache[index]
+
+
+def _spans(matcher: Matcher, text: str, lowered: str, rules: list[int]) -> list[tuple[int, int, int]]:
+    """(start, end, rule) of every match of these rules in one text."""
+    found = []
+    for index in rules:
+        pattern = _span_pattern(matcher, index)
+        if pattern is None:
+            continue
+        subject = text if matcher.rules[index][1].pattern is not None else lowered
+        found += [(m.start(), m.end(), index) for m in pattern.finditer(subject) if m.end() > m.start()]
+    return found
+
+
+def _settle(matcher: Matcher, text: str, counts: dict[int, int]) -> dict[int, int]:
+    """The counts of one tag's rules in one text, each stretch of text counted once: a match
+    lying inside a longer (or the same) match of another of the tag's rules is not counted
+    again. Rules whose every match is inside another's drop out."""
+    if len(counts) < 2:
+        return counts
+    lowered = text.lower()
+    if len(lowered) != len(text):  # (a few letters lower-case to two characters)
+        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    spans = sorted(_spans(matcher, text, lowered, sorted(counts)), key=lambda s: (s[0], -s[1], s[2]))
+    kept: list[tuple[int, int, int]] = []
+    dropped: dict[int, int] = {}
+    for start, end, index in spans:
+        if any(k_start <= start and end <= k_end for k_start, k_end, _ in kept):
+            dropped[index] = dropped.get(index, 0) + 1
+        else:
+            kept.append((start, end, index))
+    settled = {index: count - dropped.get(index, 0) for index, count in counts.items()}
+    return {index: count for index, count in settled.items() if count > 0}
+
+
+def _by_tag(matcher: Matcher, counts: dict[int, int]) -> dict[str, dict[int, int]]:
+    grouped: dict[str, dict[int, int]] = {}
+    for index, count in counts.items():
+        grouped.setdefault(matcher.tag_of[index], {})[index] = count
+    return grouped
+
+
+def _matched_strings(matcher: Matcher, text: str, index: int) -> tuple[str, ...]:
+    """The distinct strings rule `index` matched in `text`, as written there (for explain)."""
+    lowered = text.lower() if len(text.lower()) == len(text) else text
+    return tuple(dict.fromkeys(text[start:end] for start, end, _ in _spans(matcher, text, lowered, [index])))
+
+
 def rule_hits(title: str, abstract: str, taxonomy: Taxonomy) -> dict[str, list[Hit]]:
     """One paper's hits, rule by rule, by tag slug (tags with no hit are absent), in tags.yml
-    order: what `papershelf explain` shows. Their scores add up to `tag_scores` of the paper."""
+    order: what `papershelf explain` shows, with the strings each rule matched. Their scores
+    add up to `tag_scores` of the paper."""
     matcher = taxonomy.matcher
-    in_title, in_abstract = matcher.counts(title, abstract)
+    title, abstract = rule_text(title), rule_text(abstract)
+    settled = []
+    for text, counts in zip((title, abstract), matcher.counts(title, abstract)):
+        field: dict[int, int] = {}
+        for group in _by_tag(matcher, counts).values():
+            field.update(_settle(matcher, text, group))
+        settled.append(field)
+    in_title, in_abstract = settled
     hits: dict[str, list[Hit]] = {}
     for index in sorted(in_title.keys() | in_abstract.keys()):
         tag, rule = matcher.rules[index]
         if index in in_title:
-            hits.setdefault(tag, []).append(Hit(tag, rule.text, "title", TITLE_WEIGHT))
+            hits.setdefault(tag, []).append(Hit(tag, rule.text, "title", TITLE_WEIGHT,
+                                                _matched_strings(matcher, title, index)))
         if index in in_abstract:
-            hits.setdefault(tag, []).append(Hit(tag, rule.text, "abstract", min(in_abstract[index], ABSTRACT_CAP)))
+            hits.setdefault(tag, []).append(Hit(tag, rule.text, "abstract", min(in_abstract[index], ABSTRACT_CAP),
+                                                _matched_strings(matcher, abstract, index)))
     return hits
 
 
 def tag_scores(papers: list[tuple[str, str]], taxonomy: Taxonomy,
                corpus: Corpus | None = None) -> list[dict[str, int]]:
-    """Each (title, abstract) pair's total score per tag, for all pairs at once in a few array
-    operations (classifying needs only the totals). Tags with no hit are absent; tags.yml order.
-    `corpus`, if given, is `tokenize` of the pairs' texts, in order."""
+    """Each (title, abstract) pair's total score per tag (`tag_evidence` without the title part)."""
+    return [total for total, _title in tag_evidence(papers, taxonomy, corpus)]
+
+
+def _count_texts(matcher: Matcher, corpus: Corpus) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`count_corpus`, but texts holding a URL are counted with their URLs blanked out (a
+    small corpus of their own: the shared one keeps the words related.py reads)."""
+    with_url = [i for i, text in enumerate(corpus.texts) if rule_text(text) != text]
+    texts, rules, counts = matcher.count_corpus(corpus)
+    if not with_url:
+        return texts, rules, counts
+    keep = ~np.isin(texts, with_url)
+    u_texts, u_rules, u_counts = matcher.count_corpus(tokenize(rule_text(corpus.texts[i]) for i in with_url))
+    texts = np.concatenate([texts[keep], np.array(with_url, dtype=np.int64)[u_texts]])
+    rules = np.concatenate([rules[keep], u_rules])
+    counts = np.concatenate([counts[keep], u_counts])
+    order = np.lexsort((rules, texts))
+    return texts[order], rules[order], counts[order]
+
+
+def tag_evidence(papers: list[tuple[str, str]], taxonomy: Taxonomy,
+                 corpus: Corpus | None = None) -> list[tuple[dict[str, int], dict[str, int]]]:
+    """Each (title, abstract) pair's (total score per tag, the part of it from the title), for
+    all pairs at once in a few array operations (classifying needs only these). Tags with no
+    hit are absent; tags.yml order. `corpus`, if given, is `tokenize` of the pairs' texts, in
+    order. Where two or more rules of one tag hit one text, `_settle` decides what counts."""
     matcher = taxonomy.matcher
     corpus = corpus or tokenize(text for pair in papers for text in pair)
-    texts, rules, counts = matcher.count_corpus(corpus)
+    texts, rules, counts = _count_texts(matcher, corpus)
+    tag_numbers = matcher.tag_number[rules]
+    if texts.size:  # (text, tag) groups with more than one rule: settled one by one, in Python
+        group = texts * len(matcher.tags) + tag_numbers
+        starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+        sizes = np.diff(np.r_[starts, group.size])
+        counts = counts.copy()
+        rules_list, counts_list = rules.tolist(), counts.tolist()
+        for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist()):
+            members = dict(zip(rules_list[start:start + size], counts_list[start:start + size]))
+            settled = _settle(matcher, rule_text(corpus.texts[int(texts[start])]), members)
+            counts[start:start + size] = [settled.get(rule, 0) for rule in rules_list[start:start + size]]
     in_title = texts % 2 == 0  # texts: title, abstract, title, abstract...
-    points = np.where(in_title, TITLE_WEIGHT, np.minimum(counts, ABSTRACT_CAP))
-    totals = sparse.csr_matrix((points, (texts // 2, matcher.tag_number[rules])),
-                               shape=(len(papers), len(matcher.tags)))
-    totals.sum_duplicates()
+    points = np.where(counts == 0, 0, np.where(in_title, TITLE_WEIGHT, np.minimum(counts, ABSTRACT_CAP)))
+    shape = (len(papers), len(matcher.tags))
+    totals = sparse.csr_matrix((points, (texts // 2, tag_numbers)), shape=shape)
+    titles = sparse.csr_matrix((np.where(in_title, points, 0), (texts // 2, tag_numbers)), shape=shape)
     slugs = matcher.tags
-    indptr, indices, data = totals.indptr.tolist(), totals.indices.tolist(), totals.data.tolist()
-    return [dict(zip([slugs[i] for i in indices[start:end]], data[start:end]))
-            for start, end in zip(indptr, indptr[1:])]
+    out = []
+    for matrix in (totals, titles):
+        matrix.sum_duplicates()
+        matrix.eliminate_zeros()
+        indptr, indices, data = matrix.indptr.tolist(), matrix.indices.tolist(), matrix.data.tolist()
+        out.append([dict(zip([slugs[i] for i in indices[start:end]], data[start:end]))
+                    for start, end in zip(indptr, indptr[1:])])
+    return list(zip(*out)) if papers else []

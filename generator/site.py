@@ -26,7 +26,7 @@ from .indexes import icon_svgs, index_pages, nav, theme_page_problems
 from .inputs import input_path
 from .library import Library
 from .manifest import Source, load_manifest
-from .matching import tag_scores
+from .matching import tag_evidence
 from .metadata import LOCK_FILE, load_metadata, paper_key
 from .model import Entry, Paper, replace_paper
 from .related import TOP_K, related_papers
@@ -153,7 +153,7 @@ def load_project(root: Path, seeds: Path | None = None, strict: bool = False):
 
 # Tag scores by (title, abstract), for one set of rules: they depend on nothing else, so a
 # `serve` rebuild after an edit to labels, descriptions, themes or curation.yml reuses them.
-_SCORES: dict[tuple, dict[str, int]] = {}
+_SCORES: dict[tuple, tuple[dict[str, int], dict[str, int]]] = {}
 _SCORED_RULES: list[tuple] = []  # the rules _SCORES belongs to
 
 
@@ -173,15 +173,17 @@ def _all_scored(papers: list[Paper], taxonomy: Taxonomy) -> bool:
     return all((paper.title, paper.abstract) in _SCORES for paper in papers)
 
 
-def remembered_tag_scores(papers: list[Paper], taxonomy: Taxonomy, corpus: Corpus | None = None) -> list[dict[str, int]]:
-    """Each paper's tag scores (`matching.tag_scores`), working out only those not in the memo.
+def remembered_tag_scores(papers: list[Paper], taxonomy: Taxonomy,
+                          corpus: Corpus | None = None) -> list[tuple[dict[str, int], dict[str, int]]]:
+    """Each paper's tag scores and their title part (`matching.tag_evidence`), working out only
+    those not in the memo.
 
     `corpus`, if given, is `tokenize` of every paper's title and abstract, in turn."""
     _forget_scores_of_other_rules(taxonomy)
     keys = [(paper.title, paper.abstract) for paper in papers]
     missing = list(dict.fromkeys(key for key in keys if key not in _SCORES))
     if missing:
-        _SCORES.update(zip(missing, tag_scores(missing, taxonomy, corpus if len(missing) == len(keys) else None)))
+        _SCORES.update(zip(missing, tag_evidence(missing, taxonomy, corpus if len(missing) == len(keys) else None)))
     return [_SCORES[key] for key in keys]
 
 
@@ -189,10 +191,10 @@ def classify(papers: list[Paper], taxonomy: Taxonomy, curation: Curation,
              corpus: Corpus | None = None) -> list[Paper]:
     """Tags and theme from the rules, then the curator's edits on top."""
     out = []
-    for paper, scores in zip(papers, remembered_tag_scores(papers, taxonomy, corpus)):
-        tags, theme = rank(scores, taxonomy)
+    for paper, (scores, title) in zip(papers, remembered_tag_scores(papers, taxonomy, corpus)):
+        tags, theme = rank(scores, taxonomy, title)
         paper = replace_paper(paper, tags=tags, theme=theme)
-        out.append(apply_edits(paper, curation.edits.get(paper.slug), taxonomy, scores))
+        out.append(apply_edits(paper, curation.edits.get(paper.slug), taxonomy, scores, title))
     return out
 
 

@@ -1,8 +1,11 @@
 """`tags.yml`: its records (themes, tags, rules), loading and validating it, and ranking.
 
-How rules hit a paper and what each hit scores is `matching.py`. A paper's tags are the tags scoring at least MIN_SCORE, strongest first, at most MAX_TAGS; a
-paper with no such tag keeps its single best weaker hit, so few papers end up untagged. Its
-theme is the theme whose tags score highest together, or `other`.
+How rules hit a paper and what each hit scores is `matching.py`. A paper's tags are the tags
+scoring at least MIN_SCORE with a hit in the title, or at least MIN_ABSTRACT_SCORE (a tag's
+`min_abstract_score`) from the abstract alone, strongest first, at most MAX_TAGS: two passing
+mentions in an abstract are not what a paper is about, so a paper may have no tag. Its theme
+is the theme whose tags score highest together (ties: the one with more title evidence, then
+the one with the strongest tag), or `other` when it has no tag.
 
 """
 
@@ -18,6 +21,7 @@ from .validate import Checker, suggest
 from .yamlio import YDict, YList, load_file, where
 
 MIN_SCORE = 2
+MIN_ABSTRACT_SCORE = 3  # a tag found only in the abstract (tags.yml's header says so; per tag: min_abstract_score)
 MAX_TAGS = 6
 FALLBACK_THEME = "other"
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -51,6 +55,7 @@ class Tag:
     theme: str
     rules: tuple[Rule, ...]
     aliases: tuple[str, ...]
+    min_abstract_score: int = MIN_ABSTRACT_SCORE
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,7 @@ class Hit:
     rule: str
     where: str  # "title" or "abstract"
     score: int
+    strings: tuple[str, ...] = ()  # what it matched there, as written
 
 
 @dataclass(frozen=True)
@@ -124,26 +130,42 @@ def _needle(text: str) -> str:
 
 
 
-def rank(scores: dict[str, int], taxonomy: Taxonomy) -> tuple[tuple[str, ...], str]:
-    """A paper's tags from their total scores (strongest first, ties in tags.yml order) and the
-    theme they point to."""
+def gives_tag(slug: str, scores: dict[str, int], title: dict[str, int], taxonomy: Taxonomy) -> bool:
+    """Whether a tag's score is enough: MIN_SCORE with a title hit, else its min_abstract_score."""
+    tag = taxonomy.tag(slug)
+    needed = MIN_SCORE if title.get(slug, 0) > 0 else (tag.min_abstract_score if tag else MIN_ABSTRACT_SCORE)
+    return scores[slug] >= needed
+
+
+def rank(scores: dict[str, int], taxonomy: Taxonomy,
+         title: dict[str, int] | None = None) -> tuple[tuple[str, ...], str]:
+    """A paper's tags from their total scores and the part of them from the title (none:
+    all from the abstract), strongest first (ties: more title evidence, then tags.yml order),
+    and the theme they point to."""
+    title = title or {}
     order = taxonomy._tag_order
-    ranked = sorted(scores, key=lambda s: (-scores[s], order[s]))
-    tags = [s for s in ranked if scores[s] >= MIN_SCORE][:MAX_TAGS] or ranked[:1]
-    return tuple(tags), theme_of(tags, scores, taxonomy)
+    ranked = sorted(scores, key=lambda s: (-scores[s], -title.get(s, 0), order[s]))
+    tags = [s for s in ranked if gives_tag(s, scores, title, taxonomy)][:MAX_TAGS]
+    return tuple(tags), theme_of(tags, scores, taxonomy, title)
 
 
-def theme_of(tags, scores: dict[str, int], taxonomy: Taxonomy) -> str:
-    """The theme whose tags add up to the highest score; ties go to the earlier theme."""
+def theme_of(tags, scores: dict[str, int], taxonomy: Taxonomy, title: dict[str, int] | None = None) -> str:
+    """The theme whose tags add up to the highest score; on a tie, the one whose tags have more
+    title evidence, then the one with the single strongest tag; theme order only after that."""
+    title = title or {}
     theme_order = taxonomy._theme_order
-    totals: dict[str, int] = {}
+    totals: dict[str, list[int]] = {}  # theme -> [score, title score, strongest tag]
     for slug in tags:
         tag = taxonomy.tag(slug)
         if tag and tag.theme != FALLBACK_THEME:
-            totals[tag.theme] = totals.get(tag.theme, 0) + max(scores.get(slug, 0), 1)
+            score = max(scores.get(slug, 0), 1)
+            total = totals.setdefault(tag.theme, [0, 0, 0])
+            total[0] += score
+            total[1] += title.get(slug, 0)
+            total[2] = max(total[2], score)
     if not totals:
         return FALLBACK_THEME
-    return min(totals, key=lambda t: (-totals[t], theme_order.get(t, 0), t))
+    return min(totals, key=lambda t: (-totals[t][0], -totals[t][1], -totals[t][2], theme_order.get(t, 0), t))
 
 
 # ---------------------------------------------------------------- loading and validation
@@ -251,7 +273,7 @@ def _tags(value, parent: YDict, themes: set[str], check: Checker) -> list[Tag]:
         if not isinstance(item, YDict):
             check.error(item if item is not None else value, "each tag must be a mapping (slug, label, theme, match)")
             continue
-        check.keys(item, {"slug", "label", "description", "theme", "match", "aliases"}, "a tag")
+        check.keys(item, {"slug", "label", "description", "theme", "match", "aliases", "min_abstract_score"}, "a tag")
         slug = check.string(item, "slug", "tag")
         theme = check.string(item, "theme", "tag")
         if slug is None or theme is None:
@@ -274,6 +296,10 @@ def _tags(value, parent: YDict, themes: set[str], check: Checker) -> list[Tag]:
         rules = _rules(item, check, slug)
         if not rules:
             check.warn(item, f"tag '{slug}' has no match rules; only curation.yml can add it")
+        min_abstract = check.integer(item, "min_abstract_score", MIN_ABSTRACT_SCORE)
+        if not 1 <= min_abstract <= 99:
+            check.key_error(item, "min_abstract_score", f"'min_abstract_score' of tag '{slug}' must be from 1 to 99, "
+                                                        f"not {min_abstract}")
         tags.append(Tag(slug, label, check.string(item, "description", "tag", required=False) or "",
-                        theme, tuple(rules), aliases))
+                        theme, tuple(rules), aliases, min_abstract))
     return tags

@@ -26,7 +26,9 @@ def test_quality_bar_on_the_seeds(seed_site):
     assert len(papers) == 680
     in_other = [p.slug for p in papers if p.theme == "other"]
     assert len(in_other) <= 0.03 * len(papers), in_other
-    assert all(1 <= len(p.tags) <= 6 for p in papers), [p.slug for p in papers if not 1 <= len(p.tags) <= 6]
+    assert all(len(p.tags) <= 6 for p in papers), [p.slug for p in papers if len(p.tags) > 6]
+    # Two passing mentions in an abstract are no tag (issue 18): a paper no rule places is in 'other'.
+    assert all(p.tags or p.theme == "other" for p in papers), [p.slug for p in papers if not p.tags]
     assert len(tags) >= 60
     usage = Counter(t for p in papers for t in p.tags)
     assert all(usage[t.slug] >= 2 for t in tags), [t.slug for t in tags if usage[t.slug] < 2]
@@ -65,9 +67,9 @@ def test_title_hits_weigh_more_than_abstract_hits():
     rule = lambda w: (Rule("word", w, needle=normalise(w)),)  # noqa: E731
     taxonomy = Taxonomy(themes, (Tag("x", "X", "", "a", rule("alpha"), ()), Tag("y", "Y", "", "a", rule("beta"), ())))
     tags, theme = choose(score_paper("About beta", "alpha alpha and alpha.", taxonomy), taxonomy)
-    assert tags == ("x", "y") and theme == "a"  # 3 abstract hits (3) tie a title hit (3): tags.yml order
+    assert tags == ("y", "x") and theme == "a"  # 3 abstract hits (3) tie a title hit (3): the title's first
     tags, _ = choose(score_paper("About beta", "alpha alpha.", taxonomy), taxonomy)
-    assert tags == ("y", "x")
+    assert tags == ("y",)  # found only in the abstract, a tag needs MIN_ABSTRACT_SCORE (3)
     assert choose(score_paper("Nothing here", "at all", taxonomy), taxonomy) == ((), "other")
 
 
@@ -102,7 +104,8 @@ def choose(hits: dict, taxonomy) -> tuple:
     """A paper's tags and theme from its rule hits, as `papershelf explain` gets them."""
     from generator.taxonomy import rank
 
-    return rank({slug: sum(h.score for h in tag_hits) for slug, tag_hits in hits.items()}, taxonomy)
+    return rank({slug: sum(h.score for h in tag_hits) for slug, tag_hits in hits.items()}, taxonomy,
+                {slug: sum(h.score for h in tag_hits if h.where == "title") for slug, tag_hits in hits.items()})
 
 
 def _totals(title: str, abstract: str, taxonomy) -> dict[str, int]:
