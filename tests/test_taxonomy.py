@@ -12,8 +12,8 @@ import pytest
 from conftest import mkdocs_build
 
 EXPECTED_THEMES = ["retrieval", "small-models", "distillation", "peft", "compression", "efficient-inference",
-                   "architectures", "scaling", "reasoning", "alignment", "multimodal", "speech", "multilingual",
-                   "diffusion", "evaluation", "applications", "other"]
+                   "architectures", "scaling", "training", "reasoning", "prompting", "alignment", "multimodal",
+                   "speech", "multilingual", "diffusion", "evaluation", "code", "science", "applications", "other"]
 
 
 def test_default_themes_are_the_fixed_set_in_order(seed_site):
@@ -32,6 +32,22 @@ def test_quality_bar_on_the_seeds(seed_site):
     assert len(tags) >= 60
     usage = Counter(t for p in papers for t in p.tags)
     assert all(usage[t.slug] >= 2 for t in tags), [t.slug for t in tags if usage[t.slug] < 2]
+
+
+def test_home_says_how_many_papers_are_in_other(seed_site):
+    other = [p for p in seed_site.library.papers if p.theme == "other"]
+    assert other  # astronomy without machine learning, at least
+    assert f"<strong>{len(other)}</strong> fit no theme and are in <a href=\"themes/other/\">Other</a>" \
+        in seed_site.pages["index.md"].text()
+
+
+def test_split_themes_hold_what_issue_18_moved_into_them(seed_site):
+    taxonomy = seed_site.library.taxonomy
+    assert taxonomy.tag("in-context-learning").theme == "prompting"
+    assert taxonomy.tag("code-generation").theme == "code" and taxonomy.tag("medical").theme == "science"
+    assert taxonomy.tag("scaling-laws").theme == "scaling" and taxonomy.tag("tokenization").theme == "training"
+    gaia = next(p for p in seed_site.library.papers if p.slug.startswith("gaia-data-release-3"))
+    assert gaia.tags == ("astronomy",) and gaia.theme == "other"
 
 
 @pytest.mark.parametrize("prefix,theme,tags", [

@@ -239,12 +239,17 @@ def render_home(lib: Library, icons: dict[str, str]) -> str:
     newest = lib.memo(("newest",), lambda: newest_first(papers))[:NEWEST_ON_HOME]
     upvoted = sorted([p for p in papers if p.upvotes], key=lambda p: (-p.upvotes, p.title))[:NEWEST_ON_HOME]
     themes_used = sum(1 for t in lib.taxonomy.themes if lib.in_theme(t))
+    other = lib.taxonomy.theme("other")  # papers no theme fits, said honestly (issue 18)
+    in_other = len(lib.in_theme(other)) if other else 0
     body = [
         '<div class="ps-home">',
         f'<p class="ps-lead">A curated reading list of <strong>{len(papers)}</strong> research papers from '
         f'<strong>{len(lib.sources)}</strong> saved listings, grouped into <strong>{themes_used}</strong> themes '
         f'and <strong>{len({t for p in papers for t in p.tags})}</strong> tags; <strong>{len(with_code)}</strong> '
-        f'link to their code. Search with the box at the top, or browse a theme. '
+        f'link to their code. '
+        + (f'<strong>{in_other}</strong> fit no theme and are in <a href="{href(src, theme_src(other.slug))}">'
+           f'{esc(other.title)}</a>. ' if in_other else '')
+        + f'Search with the box at the top, or browse a theme. '
         f'<a href="{href(src, "about.md")}">About this list</a>.</p>',
         '<h2 id="themes">Themes</h2>',
         theme_cards(lib, src, icons),
