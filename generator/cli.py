@@ -268,6 +268,40 @@ def add(root: Path, file: Path, title: str | None, captured: str | None) -> None
         click.echo(f"  already listed: {title_} -> {where}")
 
 
+@main.command()
+@_root_option
+@click.option("--refresh", is_flag=True, help="Ask again about papers already in the lock file (never hand entries).")
+@click.option("--only", multiple=True, metavar="SLUG",
+              help="Ask only about this paper, even if known (repeat for several).")
+@click.option("--jobs", type=click.IntRange(1, 4), default=2, show_default=True, help="Requests in flight at most.")
+def enrich(root: Path, refresh: bool, only: tuple[str, ...], jobs: int) -> None:
+    """Look each new paper up on Hugging Face once; record arXiv id, authors, date, code in seeds/metadata.yml.
+
+    Sends each paper's title (a search) and then the arXiv id it found to HF_ENDPOINT
+    (https://huggingface.co unless set; HF_TOKEN if set). A paper is matched only when the
+    titles are the same and the abstracts agree; misses are recorded too, so the next run asks
+    only about new papers. Entries a curator pinned (pinned: true, arxiv: none) are never changed.
+
+    \b
+    Example:
+      papershelf enrich && git diff seeds/metadata.yml
+    """
+    from .enrich import enrich as run_enrich
+
+    try:
+        report = run_enrich(root, refresh=refresh, only=only, jobs=jobs, progress=_progress)
+    except PapershelfError as exc:
+        _fail(exc.problems)
+    _warn(report.problems)
+    for line in report.errors:
+        click.echo(f"error: {line}", err=True)
+    if report.stopped:
+        click.echo(f"Error: {report.stopped} (seeds/metadata.yml keeps the {report.saved} entries so far)", err=True)
+    click.echo(report.summary())
+    if report.stopped or report.errors:
+        sys.exit(1)
+
+
 def _check_writable(folder: Path) -> None:
     """Before the builder starts: the site folder can be made and written to (a read-only or
     full disk is then `Error: PATH: reason`, not the builder's traceback)."""
