@@ -237,19 +237,36 @@ def explain(root: Path, slug: str) -> None:
 
 @main.command()
 @_root_option
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("items", nargs=-1, required=True, metavar="FILE|ID...")
 @click.option("--title", help="A human name for the list (default: the file name).")
 @click.option("--captured", help="The day the listing was saved, YYYY-MM-DD (default: today).")
-def add(root: Path, file: Path, title: str | None, captured: str | None) -> None:
-    """Copy a new capture (.txt listing or .bib) into seeds/ and add it to seeds/sources.yml.
+@click.option("--dry-run", is_flag=True, help="Show what would change and write nothing (identifiers, .json files).")
+def add(root: Path, items: tuple[str, ...], title: str | None, captured: str | None, dry_run: bool) -> None:
+    """Add papers: a capture (.txt listing or .bib), arXiv ids and paper URLs, or a saved .json answer.
+
+    A capture is copied into seeds/ and named in seeds/sources.yml. An arXiv id, an arxiv.org or
+    huggingface.co/papers URL is looked up on Hugging Face (HF_ENDPOINT); those papers and the
+    ones in a saved Hugging Face API answer (.json: daily papers, search results) are appended to
+    seeds/papers.yml, their metadata to seeds/metadata.yml.
 
     \b
     Example:
       papershelf add ~/Downloads/long-context.txt --title "Long context" --captured 2026-11-20
+      papershelf add 2106.09685 https://arxiv.org/abs/2305.14314 --dry-run
     """
     from datetime import date
 
     from .add import add_capture
+    from .add_ids import kind_of
+
+    if "file" not in [kind_of(item) for item in items]:
+        if title or captured:
+            raise click.UsageError("--title and --captured are for a capture file (.txt, .bib)")
+        _add_identifiers(root, list(items), dry_run)
+        return
+    if len(items) > 1 or dry_run:
+        raise click.UsageError("a capture file (.txt, .bib) is added on its own, without --dry-run")
+    file = Path(items[0])
 
     when = None
     if captured:
@@ -264,6 +281,24 @@ def add(root: Path, file: Path, title: str | None, captured: str | None) -> None
     _warn(report.problems)
     click.echo(f"added seeds/{report.file}: {report.entries} entries, {len(report.new)} new papers, "
                f"{len(report.known)} already in the list, {len(report.problems)} unreadable")
+    for title_, where in report.known:
+        click.echo(f"  already listed: {title_} -> {where}")
+
+
+def _add_identifiers(root: Path, items: list[str], dry_run: bool) -> None:
+    """`add` for arXiv ids, paper URLs and saved .json answers (add_ids.py)."""
+    from .add_ids import add_identifiers
+
+    try:
+        report = add_identifiers(root, items, dry_run=dry_run)
+    except PapershelfError as exc:
+        _fail(exc.problems)
+    _warn(report.problems)
+    click.echo(f"{'would add' if dry_run else 'added'} {len(report.added)} new papers to seeds/papers.yml, "
+               f"{len(report.known)} already in the list; {len(report.recorded)} records for seeds/metadata.yml"
+               + (" (dry run: nothing written)" if dry_run else ""))
+    for paper in report.added:
+        click.echo(f"  new: {paper.title} (arXiv {paper.arxiv})")
     for title_, where in report.known:
         click.echo(f"  already listed: {title_} -> {where}")
 
