@@ -73,6 +73,13 @@ class Paper:
         return tuple(link.url for link in self.links if link.kind == "code")
 
     @property
+    def cut(self) -> bool:
+        """Whether the listing cut this abstract short (`tex.abstract_is_cut`): its page says so."""
+        from .tex import abstract_is_cut  # (tex.py needs nothing from here; imported where used)
+
+        return abstract_is_cut(self.abstract)
+
+    @property
     def year(self) -> int | None:
         return int(self.date[:4]) if self.date else None
 

@@ -12,6 +12,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from .model import Link
+from .tex import clean_tex
 
 # \alpha and friends, with or without surrounding braces: {\alpha} -> α
 _GREEK = {
@@ -82,7 +83,7 @@ def clean_line(line: str) -> str:
 
 def clean_text(text: str) -> str:
     """A title or abstract as shown: NFC, cleaned, LaTeX remnants fixed, whitespace folded."""
-    text = fix_latex(unicodedata.normalize("NFC", clean_line(text)))
+    text = clean_tex(fix_latex(unicodedata.normalize("NFC", clean_line(text))))  # tex.py: issue 18
     # The only ASCII whitespace clean_line() leaves is the space and the line feed, so ASCII
     # text with neither a line feed nor a double, leading or trailing space is already folded.
     if (text.isascii() and "  " not in text and "\n" not in text

@@ -255,6 +255,8 @@ def render_paper(paper: Paper, lib: Library, index_chars: int | None = None) -> 
     else:  # a long list: one entry per paper, title + tags (their own fields), authors, first sentences
         search = [authors_line(paper), indexed]
     body.append(f'<p class="ps-abstract">{esc(paper.abstract) if paper.abstract else no_abstract}</p>')
+    if paper.abstract and paper.cut:  # (issue 18: the capture ends mid-sentence)
+        body.append('<p class="ps-abstract-cut"><em>The listing cut this abstract.</em></p>')
     body.append(search_links(paper))
     body.append(related_list(paper, lib, src))
     body.append('<h2 id="listed-in" data-search-exclude>Listed in</h2>')
