@@ -107,7 +107,9 @@ def paper_from_info(info, nested: dict | None = None) -> HubPaper | None:
     if ident is None or not isinstance(title, str) or not title.strip():
         return None
     summary = field("summary", "summary")
-    authors = tuple(str(getattr(a, "name", "") or "").strip() for a in (getattr(info, "authors", None) or ()))
+    # PaperAuthor objects (1.0 and later) or plain names (0.x)
+    authors = tuple(str(a if isinstance(a, str) else getattr(a, "name", "") or "").strip()
+                    for a in (getattr(info, "authors", None) or ()))
     upvotes = field("upvotes", "upvotes")
     keywords = field("ai_keywords", "ai_keywords") or ()
     return HubPaper(
@@ -258,6 +260,8 @@ class Hub:
                 raise HubError(f"{what}: HTTP {status} from {self.endpoint}"
                                + (" (still busy after retries)" if status in (429, 503) else "")) from None
             except _transport_errors() as exc:
+                if isinstance(exc, ValueError) and "JSON" in type(exc).__name__:  # requests' JSON error is an OSError
+                    raise HubError(f"{what}: malformed answer from {self.endpoint} ({type(exc).__name__})") from None
                 if _is_timeout(exc):
                     raise HubUnreachable(f"{self.endpoint} did not answer within {self.timeout:g} s ({what})") from None
                 reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -199,7 +199,8 @@ def hub_env(endpoint: str, home, **extra: str) -> dict[str, str]:
     import os
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGING"))}
-    env.update({"PYTHONPATH": str(ROOT), "HF_ENDPOINT": endpoint, "HF_HOME": str(home),
+    path = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
+    env.update({"PYTHONPATH": path, "HF_ENDPOINT": endpoint, "HF_HOME": str(home),
                 "HF_HUB_DISABLE_TELEMETRY": "1", "PAPERSHELF_HTTP_TIMEOUT": "5", **extra})
     return env
 
