@@ -33,8 +33,9 @@ Couplings beyond MkDocs' plugin events and `File.generated`, all here, checked a
    `partials/nav.html`, reached as `material/partials/...` through a prefix loader. Material's
    inline scripts are in `partials/javascripts/` and `partials/integrations/` and read only the
    config, `base_url` and base.html's `features`: render/csp.py renders them for the policy.
-5. `mkdocs serve` injects its live-reload script inline into every page it sends, different each
-   time: while serving, the policy allows inline scripts (render/csp.py).
+5. `mkdocs serve`: its server (`on_serve`) is a wsgiref `WSGIServer` (`get_app`/`set_app`), and
+   it injects its live-reload script inline right before `</body>` of each page it sends; the
+   hook wraps its app so each such page's policy allows that script (render/csp.py).
 Without this hook (a stock build of `papershelf generate --out`), the templates fall back to
 Material's own.
 
@@ -340,4 +341,34 @@ def on_post_page(output: str, page, config) -> str:
     base_url = _state.base_urls.pop(page.file.src_uri, "")
     if base_url not in _state.theme_scripts:
         _state.theme_scripts[base_url] = csp.theme_scripts(_state.env, config, base_url)
-    return csp.add_csp(output, _state.theme_scripts[base_url], config.repo_url, serving=_state.serving)
+    return csp.add_csp(output, _state.theme_scripts[base_url], config.repo_url)
+
+
+def on_serve(server, config, builder):
+    """The pages `mkdocs serve` sends carry its live-reload script, injected as they are sent:
+    each one's policy gets that script's hash, so an open tab reloads after an edit (the built
+    files are what `build` makes; `_allow_live_reload` only touches what is sent)."""
+    server.set_app(_allow_live_reload(server.get_app()))
+    return server
+
+
+def _allow_live_reload(app):
+    def app_with_live_reload(environ, start_response):
+        sent: list = []
+        written: list[bytes] = []  # (WSGI's write(); serve does not use it)
+        body = app(environ, lambda *response: sent.append(response) or written.append)
+        status, headers, *exc_info = sent[-1]
+        if not any(k.lower() == "content-type" and v.startswith("text/html") for k, v in headers):
+            start_response(status, headers, *exc_info)
+            return [*written, *body] if written else body
+        try:
+            page = b"".join([*written, *body])
+        finally:
+            getattr(body, "close", lambda: None)()
+        text = _state.generator["render.csp"].allow_live_reload(page.decode("utf-8", "surrogateescape"))
+        page = text.encode("utf-8", "surrogateescape")
+        start_response(status, [(k, str(len(page)) if k.lower() == "content-length" else v) for k, v in headers],
+                       *exc_info)
+        return [page]
+
+    return app_with_live_reload

@@ -223,11 +223,13 @@ def test_search_index_titles_are_text_with_their_apostrophes(labelled):
 
 
 def test_the_plain_build_indexes_titles_the_same(labelled, tmp_path, monkeypatch):
-    """PAPERSHELF_PLAIN_BUILD=1 (Material indexes whole pages) gives the same search index."""
+    """PAPERSHELF_PLAIN_BUILD=1 (whole pages to the indexer) gives the same titles and tags."""
     project, site, _ = labelled
     monkeypatch.setenv("PAPERSHELF_PLAIN_BUILD", "1")
     plain = _built(project, tmp_path / "plain")
-    assert (plain / "search" / "search_index.json").read_bytes() == (site / "search" / "search_index.json").read_bytes()
+    entries = [[(doc["location"], doc["title"], doc.get("tags")) for doc in json.loads(
+        (built / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]] for built in (plain, site)]
+    assert entries[0] == entries[1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -407,8 +409,30 @@ def test_add_csp_lists_only_allowed_scripts():
     sources = _script_src(_policy(built))
     assert sources == ["'self'", csp.source(theme)]
     assert csp.source('alert("injected")') not in built
-    serving = _script_src(_policy(csp.add_csp(page, frozenset({csp.source(theme)}), serving=True)))
-    assert serving == ["'self'", "'unsafe-inline'"]  # (a hash would switch 'unsafe-inline' off)
+
+
+def test_only_the_script_serve_injects_before_the_body_end_is_allowed_while_serving():
+    """Item 18: `mkdocs serve` puts `<script>livereload(...)</script>` right before `</body>` of
+    each page it sends; that one script's hash joins the policy, nothing else does."""
+    from mkdocs.livereload import LiveReloadServer
+
+    from generator.render import csp
+
+    built = csp.add_csp('<html><head><meta charset="utf-8"><script>var a=1</script></head><body>'
+                        '<p>x</p><script>alert("data")</script>\n  <script src="x.js"></script>\n  </body></html>',
+                        frozenset({csp.source("var a=1")}))
+    assert csp.allow_live_reload(built) == built  # a page as built: nothing to allow
+    server = LiveReloadServer(builder=lambda: None, host="127.0.0.1", port=0, root="/nonexistent")
+    try:
+        served = server._inject_js_into_html(built.encode(), 7).decode()  # exactly what serve sends
+    finally:
+        server.server_close()
+    injected = served[served.rindex("<script>") + len("<script>"):served.rindex("</script></body>")]
+    assert "livereload(7, " in injected
+    sources = _script_src(_policy(csp.allow_live_reload(served)))
+    assert sources == ["'self'", csp.source(injected), csp.source("var a=1")]
+    assert csp.allow_live_reload(served.replace("</script></body>", "</script>\n</body>")) == \
+        served.replace("</script></body>", "</script>\n</body>")
 
 
 def test_materials_inline_scripts_are_in_the_templates_the_policy_renders():

@@ -8,10 +8,10 @@ config and the page's `base_url` and nothing of the page, so a script that reach
 data (an escaping bug) is not in the policy and the browser refuses to run it. A theme upgrade
 that changes its scripts needs no edit here.
 
-Under `mkdocs serve` the server injects its live-reload script into each page as it sends it
-(`livereload(epoch, request id)`, different on every request, so no hash can allow it): while
-serving, and only then, the policy allows inline scripts ('unsafe-inline'; a hash beside it would
-switch it off), so an open tab reloads after an edit. The built site keeps the strict policy.
+`mkdocs serve` injects its live-reload script inline into each page as it sends it, right
+before `</body>`, different on every request (`livereload(epoch, request id)`): the hook hands
+each page serve sends to `allow_live_reload`, which adds that one script's hash to the page's
+policy, so an open tab reloads after an edit. Built files stay as `build` makes them.
 """
 
 from __future__ import annotations
@@ -56,8 +56,8 @@ def theme_scripts(env, config, base_url: str) -> frozenset[str]:
     return frozenset(allowed)
 
 
-def policy(scripts: list[str], connect: tuple[str, ...] = (), serving: bool = False) -> str:
-    script_src = " ".join(["'self'", "'unsafe-inline'"] if serving else ["'self'", *scripts])
+def policy(scripts: list[str], connect: tuple[str, ...] = ()) -> str:
+    script_src = " ".join(["'self'", *scripts])
     connect_src = " ".join(["'self'", *connect])
     return (f"default-src 'self'; script-src {script_src}; connect-src {connect_src}; "
             "style-src 'self' 'unsafe-inline'; "
@@ -74,14 +74,32 @@ def connect_sources(repo_url: str | None) -> tuple[str, ...]:
     return ()
 
 
-def add_csp(html: str, allowed: frozenset[str], repo_url: str | None = None, serving: bool = False) -> str:
+def add_csp(html: str, allowed: frozenset[str], repo_url: str | None = None) -> str:
     """Insert the policy as the first thing after <meta charset>, before any script can run.
 
     It lists the hashes of the page's inline scripts that are among `allowed` (the theme's,
     `theme_scripts`), in order of appearance; any other inline script stays blocked."""
     scripts = list(dict.fromkeys(s for s in map(source, inline_scripts(html)) if s in allowed))
     meta = (f'<meta http-equiv="Content-Security-Policy" '
-            f'content="{policy(scripts, connect_sources(repo_url), serving)}">')
+            f'content="{policy(scripts, connect_sources(repo_url))}">')
     if _CHARSET.search(html):
         return _CHARSET.sub(lambda m: m.group(0) + "\n      " + meta, html, count=1)
     return html.replace("<head>", "<head>" + meta, 1)
+
+
+_SCRIPT_SRC = "script-src 'self'"
+
+
+def allow_live_reload(page: str) -> str:
+    """A page as `mkdocs serve` sends it, with the live-reload script serve put right before its
+    `</body>` allowed by hash in its policy; any other page as it is. Only the inline script that
+    ends the body counts: in a built page `</body>` follows the theme's last script and a line
+    break, so nothing from the page itself is ever allowed this way."""
+    end = page.rfind("</body>")
+    start = page.rfind("<script>", 0, end)
+    if end < 0 or start < 0 or not page.endswith("</script>", 0, end) or _SCRIPT_SRC not in page:
+        return page
+    script = page[start + len("<script>"):end - len("</script>")]
+    if "<script" in script or "</script>" in script:
+        return page
+    return page.replace(_SCRIPT_SRC, f"{_SCRIPT_SRC} {source(script)}", 1)
