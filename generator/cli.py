@@ -197,16 +197,19 @@ def stats(root: Path) -> None:
 @main.command()
 @_root_option
 @click.argument("slug")
-def explain(root: Path, slug: str) -> None:
-    """Why a paper has its tags and theme: every rule that fired, and the curation edits applied.
+@click.option("--tag", "tag_name", metavar="TAG", help="Also say why this tag did (or did not) fire: its score "
+              "against what it needs, and the rules of it that nearly matched.")
+def explain(root: Path, slug: str, tag_name: str | None) -> None:
+    """Why a paper has its tags and theme: the strings that counted for each tag, where, and the
+    curation edits applied.
 
     \b
     Example:
       papershelf explain distilbert-a-distilled-version-of-bert-smaller-faster-cheaper-and-lighter
+      papershelf explain llmzip-lossless-text-compression-using-large-language-models --tag quantization
     """
+    from .explain import hit_lines, why_not_lines
     from .site import load_project
-    from .matching import rule_hits
-    from .taxonomy import MIN_SCORE, rank
     from .validate import suggest
 
     try:
@@ -216,14 +219,15 @@ def explain(root: Path, slug: str) -> None:
     paper = next((p for p in papers if p.slug == slug), None)
     if paper is None:
         _fail([Problem("papershelf", None, None, f"no paper '{slug}'{suggest(slug, [p.slug for p in papers])}")])
-    hits = rule_hits(paper.title, paper.abstract, taxonomy)
-    rule_tags, rule_theme = rank({slug: sum(h.score for h in tag_hits) for slug, tag_hits in hits.items()}, taxonomy)
-    click.echo(f"{paper.title}\n  from: {', '.join(paper.origins)}\n\nRule hits (score >= {MIN_SCORE} gives the tag):")
-    for tag_slug, tag_hits in sorted(hits.items(), key=lambda kv: -sum(h.score for h in kv[1])):
-        total = sum(h.score for h in tag_hits)
-        mark = "+" if tag_slug in rule_tags else " "
-        detail = "; ".join(f"{h.rule!r} in {h.where} ({h.score})" for h in tag_hits)
-        click.echo(f"  {mark} {tag_slug} [{taxonomy.tag(tag_slug).theme}] score {total}: {detail}")
+    tag_slug = taxonomy.resolve_tag(tag_name) if tag_name else None
+    if tag_name and tag_slug is None:
+        raise click.UsageError(f"no tag '{tag_name}'{suggest(tag_name, [t.slug for t in taxonomy.tags])}")
+    lines, rule_tags, rule_theme = hit_lines(paper, taxonomy)
+    click.echo(f"{paper.title}\n  from: {', '.join(paper.origins)}\n\nTags that scored (+ given), "
+               "with what counted, where, and its score:")
+    click.echo("\n".join(lines) or "  (none)")
+    if tag_slug:
+        click.echo("\n" + "\n".join(why_not_lines(paper, taxonomy, tag_slug)))
     click.echo(f"\nBy the rules: tags {', '.join(rule_tags) or '(none)'}; theme {rule_theme}")
     edit = curation.edits.get(slug)
     if edit:

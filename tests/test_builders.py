@@ -309,7 +309,7 @@ def test_readme_cli_examples_run_after_activating_the_venv(tmp_path):
     result = subprocess.run(["bash", "-c", script], cwd=project, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     assert re.search(r"^ok: 680 papers, 0 warning\(s\)$", result.stdout, re.M), result.stdout
-    assert "Rule hits (score >= 2 gives the tag):" in result.stdout
+    assert "Tags that scored (+ given), with what counted, where, and its score:" in result.stdout
     assert re.search(r"^Final: tags .*knowledge-distillation.*; status must-read$", result.stdout, re.M), result.stdout
 
 
