@@ -33,7 +33,14 @@ from .inputs import input_path, read_input
 from .manifest import MANIFEST, check_manifest, file_name_problem, present_files
 from .sources import reader_for
 from .text import normalize_title
-from .write import atomic_write, clean_leftovers, create_temp, locked, read_existing, write_fd
+from .write import (
+    atomic_write,
+    clean_leftovers,
+    create_temp,
+    locked,
+    read_existing,
+    write_fd,
+)
 from .yamlio import YList, load_text
 
 

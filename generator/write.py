@@ -41,7 +41,7 @@ from .errors import PapershelfError, Problem
 RECORD = ".papershelf-generated.json"
 BACKUP_PREFIX = ".papershelf-backup-"
 TMP_SUFFIX = ".papershelf.tmp"
-_TMP_NAME = re.compile(r"\..{1,40}\.[0-9a-f]{8}" + re.escape(TMP_SUFFIX), re.S)
+_TMP_NAME = re.compile(r"\..{1,40}\.[0-9a-f]{8}" + re.escape(TMP_SUFFIX), re.DOTALL)
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
@@ -220,7 +220,7 @@ class _Record:
         return hashes
 
     def remembered(self, rel: str) -> str:
-        return self.files[rel] if rel in self.files else sorted(self.pending[rel])[0]
+        return self.files[rel] if rel in self.files else min(self.pending[rel])
 
 
 def _damaged(path: Path, why: str = "is damaged") -> PapershelfError:
