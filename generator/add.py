@@ -27,6 +27,7 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
+from .add_ids import recognised_entries_or_error
 from .dedup import merge_entries
 from .errors import PapershelfError, Problem, raise_if_errors
 from .inputs import input_path, read_input
@@ -102,8 +103,7 @@ def _add_locked(seeds: Path, source: Path, name: str, data: bytes, reader, title
     raise_if_errors([p for p in problems if p.file.endswith(MANIFEST)])
     result = reader(source.resolve(), captured)
     raise_if_errors([p for p in result.problems if p.severity == "error"])
-    if not result.entries:
-        raise PapershelfError([Problem(name, None, None, "no papers found in this file")])
+    recognised_entries_or_error(source, result)  # (a README or "hello / world" is no listing)
     report = AddReport(name, len(result.entries), problems=result.problems, resumed=resumed)
     by_title: dict[str, list] = {}
     for paper in existing:
