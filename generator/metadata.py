@@ -19,9 +19,7 @@ a curator adds inside it are not kept (the header says so), the values are.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -303,45 +301,13 @@ def remove_leftovers(path: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def _umask() -> int:
-    """The process's umask, read without changing it where Linux allows (threads may be running)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def write_text_atomic(path: Path, text: str) -> None:
-    """Temporary file in the same folder, fsync, os.replace: a reader (or a kill -9) sees the old
-    file or the new one, never half of one. The new file gets 0666 less the umask, as a file
-    the curator saved would (mkstemp alone would make it 0600)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8"))
-            handle.flush()
-            os.fchmod(handle.fileno(), 0o666 & ~_umask())
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    try:  # make the rename itself durable
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
+    """`write.atomic_write` of the text as UTF-8: a temporary file beside it, fsync, os.replace, so
+    a reader (or a kill -9) sees the old file or the new one, never half of one; a new file gets
+    0666 less the umask, a rewritten one keeps its mode."""
+    from .write import atomic_write
+
+    atomic_write(path, text.encode("utf-8"))
 
 
 def record_of(key: str, title: str, *, arxiv: str | None, authors=(), published: str | None = None,
