@@ -17,6 +17,8 @@ from functools import cached_property
 from pathlib import Path
 
 from .errors import Problem
+from .limits import MAX_REGEX_CHARS
+from .regex_safety import unsafe_reason
 from .validate import Checker, suggest
 from .yamlio import YDict, YList, load_file, where
 
@@ -247,10 +249,22 @@ def _rules(item: YDict, check: Checker, tag_slug: str) -> list[Rule]:
                 continue
             rules.append(Rule(kind, str(text), needle=needle))
     for text in check.string_list(match, "regex"):
+        if len(text) > MAX_REGEX_CHARS:
+            check.error(text, f"regular expression in tag '{tag_slug}' is {len(text):,} characters, more than "
+                              f"the limit of {MAX_REGEX_CHARS} (a long list of words belongs in 'words' or 'phrases')")
+            continue
         try:
             pattern = re.compile(str(text))
         except re.error as exc:
             check.error(text, f"invalid regular expression {str(text)!r} in tag '{tag_slug}': {exc.msg}")
+            continue
+        except RecursionError:  # re's parser recurses once per nested group
+            check.error(text, f"regular expression in tag '{tag_slug}' is nested too deeply")
+            continue
+        reason = unsafe_reason(pattern)
+        if reason:
+            check.error(text, f"regular expression {str(text)!r} in tag '{tag_slug}' could take very long "
+                              f"on some texts: {reason}")
             continue
         if pattern.search(""):
             check.error(text, f"regular expression {str(text)!r} matches empty text; it would tag every paper")
