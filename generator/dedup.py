@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from .errors import Problem
 from .model import Entry, Link, Paper, new_paper
@@ -17,6 +18,13 @@ from .slugs import assign_slugs
 from .text import normalize_abstract, normalize_title
 
 SAME_ABSTRACT = 0.9  # similarity ratio above which two abstracts are the same text
+# An entry is compared with at most this many papers of its title (besides an exact match of its
+# abstract, found at once): real lists have two or three, and a file of thousands of entries with
+# one title must not cost a comparison for every pair of them.
+MAX_SAME_TITLE = 5
+# Abstracts are compared on their first this-many words (an arXiv abstract has at most about 300):
+# SequenceMatcher's time grows with the product of the two lengths.
+COMPARED_WORDS = 320
 
 
 def abstracts_agree(a: str, b: str) -> bool:
@@ -31,10 +39,26 @@ def _normalized_agree(na: str, nb: str) -> bool:
     shorter, longer = sorted((na, nb), key=len)
     if len(shorter) >= 80 and longer.startswith(shorter):
         return True  # one source cut the abstract short (BibTeX exports, truncated captures)
-    # Compare word lists, cheapest bounds first: most different abstracts stop at quick_ratio.
-    matcher = SequenceMatcher(None, na.split(), nb.split(), autojunk=False)
-    return (matcher.real_quick_ratio() >= SAME_ABSTRACT and matcher.quick_ratio() >= SAME_ABSTRACT
-            and matcher.ratio() >= SAME_ABSTRACT)
+    # Compare word lists, cheapest bounds first (SequenceMatcher's real_quick_ratio and
+    # quick_ratio, each an upper bound of ratio()): most different abstracts stop at the second.
+    (a, a_set, a_repeats), (b, b_set, b_repeats) = _words(na), _words(nb)
+    total = len(a) + len(b)
+    if 2 * min(len(a), len(b)) < SAME_ABSTRACT * total:
+        return False
+    # The words they share, counted with repeats, are at most the distinct words they share plus
+    # the repeats of either: a bound found by one set intersection, in C.
+    if 2 * (len(a_set & b_set) + min(a_repeats, b_repeats)) < SAME_ABSTRACT * total:
+        return False
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    return matcher.quick_ratio() >= SAME_ABSTRACT and matcher.ratio() >= SAME_ABSTRACT
+
+
+@lru_cache(maxsize=4096)
+def _words(normalized: str) -> tuple[list[str], frozenset[str], int]:
+    """A normalised abstract's first COMPARED_WORDS words, the set of them, and how many are repeats."""
+    words = normalized.split(maxsplit=COMPARED_WORDS)[:COMPARED_WORDS]
+    distinct = frozenset(words)
+    return words, distinct, len(words) - len(distinct)
 
 
 def _richest(values):
@@ -99,23 +123,32 @@ def merge_entries(entries: list[Entry]) -> tuple[list[Paper], list[Problem]]:
                 normalized[text] = normalize_abstract(text)
         return _normalized_agree(normalized[a], normalized[b])
 
+    exact: dict[tuple[str, str], int] = {}  # (title key, normalised abstract) -> group
     for entry in entries:
         key = normalize_title(entry.title)
-        placed = False
-        for index in (by_title.get(key, []) if key else []):  # titles of only symbols never merge
-            if agree(groups[index][0].abstract, entry.abstract):
-                groups[index].append(entry)
-                placed = True
-                break
-        if not placed:
-            if key and key in by_title:
-                first = groups[by_title[key][0]][0]
-                problems.append(Problem(
-                    entry.source, entry.line, None,
-                    f"same title as {first.origin} but a different abstract; kept as two papers",
-                    "warning"))
-            by_title.setdefault(key, []).append(len(groups))
-            groups.append([entry])
+        placed = None
+        if key:  # titles of only symbols never merge
+            if entry.abstract not in normalized:
+                normalized[entry.abstract] = normalize_abstract(entry.abstract)
+            placed = exact.get((key, normalized[entry.abstract]))
+            if placed is None:
+                placed = next((index for index in by_title.get(key, [])[:MAX_SAME_TITLE]
+                               if agree(groups[index][0].abstract, entry.abstract)), None)
+        if placed is not None:
+            groups[placed].append(entry)
+            continue
+        if key and key in by_title:
+            first = groups[by_title[key][0]][0]
+            looks = ("same title as" if normalize_title(first.title, look_alikes=False)
+                     == normalize_title(entry.title, look_alikes=False)
+                     else "a title that looks the same (look-alike letters) as")
+            problems.append(Problem(entry.source, entry.line, None,
+                                    f"{looks} {first.origin} but a different abstract; kept as two papers",
+                                    "warning"))
+        by_title.setdefault(key, []).append(len(groups))
+        if key:
+            exact.setdefault((key, normalized[entry.abstract]), len(groups))
+        groups.append([entry])
     fields = [_merge(group) for group in groups]
     slugs = assign_slugs([f["title"] for f in fields])
     return [new_paper({"slug": slug, **f}) for slug, f in zip(slugs, fields)], problems

@@ -55,7 +55,12 @@ def fix_latex(text: str) -> str:
     return text
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f]")
+# Controls, bidi overrides, and what XML 1.0 forbids besides (lone surrogates, U+FFFE, U+FFFF):
+# none may reach a page, feed or sitemap, and every reader's text passes through here.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f"
+                      r"\ud800-\udfff\ufffe\uffff]")
+# Exactly the characters XML 1.0 forbids (tab, line feed and carriage return are allowed).
+_XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _ASCII_CONTROL = bytes(range(0x20)) + b"\x7f"  # C0 controls (tab and line feed too) and DEL
 
 
@@ -81,9 +86,26 @@ def clean_line(line: str) -> str:
     return line.rstrip()
 
 
+def xml_safe(text: str) -> str:
+    """`text` without the characters XML 1.0 forbids (for values that are not titles or
+    abstracts: URLs, author names, YAML strings)."""
+    return text if text.isprintable() else _XML_FORBIDDEN.sub("", text)
+
+
+def without_format_characters(text: str) -> str:
+    """`text` without Unicode format characters (category Cf: zero-width space and joiners,
+    soft hyphen, word joiner, BOM...). They are invisible, so two titles differing only by one
+    would look the same and still count as two papers. (This also splits joined emoji and
+    drops the joiners some scripts use; a title loses nothing a reader needs.)"""
+    if text.isprintable():  # Cf characters are not printable: most texts stop here
+        return text
+    return "".join(char for char in text if unicodedata.category(char) != "Cf")
+
+
 def clean_text(text: str) -> str:
-    """A title or abstract as shown: NFC, cleaned, LaTeX remnants fixed, whitespace folded."""
-    text = clean_tex(fix_latex(unicodedata.normalize("NFC", clean_line(text))))  # tex.py: issue 18
+    """A title or abstract as shown: NFC, cleaned (no format characters), LaTeX remnants fixed
+    (here and in `tex.clean_tex`), whitespace folded."""
+    text = clean_tex(fix_latex(without_format_characters(unicodedata.normalize("NFC", clean_line(text)))))
     # The only ASCII whitespace clean_line() leaves is the space and the line feed, so ASCII
     # text with neither a line feed nor a double, leading or trailing space is already folded.
     if (text.isascii() and "  " not in text and "\n" not in text
@@ -101,16 +123,22 @@ _PROJECT_SUFFIXES = (".github.io", ".gitlab.io", ".pages.dev", ".readthedocs.io"
 
 
 def _trim_url(url: str) -> str:
-    """Strip punctuation that ends the sentence rather than the URL: `x/y.` and `(x/y)`."""
-    while url:
-        last = url[-1]
+    """Strip punctuation that ends the sentence rather than the URL: `x/y.` and `(x/y)`.
+
+    A ")" goes while the URL has more of them than "(": counted once, then kept up to date,
+    so a URL followed by 400,000 ")" takes one pass, not one count per character."""
+    end = len(url)
+    opens, closes = url.count("("), url.count(")")
+    while end:
+        last = url[end - 1]
         if last in _TRAILING:
-            url = url[:-1]
-        elif last == ")" and url.count("(") < url.count(")"):
-            url = url[:-1]
+            end -= 1
+        elif last == ")" and opens < closes:
+            end -= 1
+            closes -= 1
         else:
             break
-    return url
+    return url[:end]
 
 
 def classify_url(url: str) -> str:
@@ -165,10 +193,27 @@ def _link(url: str) -> Link | None:
 _WORD = re.compile(r"[^\W_]+")
 
 
-def normalize_title(title: str) -> str:
-    """The key two listings of the same paper share: NFKC, case-folded, punctuation-free."""
-    folded = unicodedata.normalize("NFKC", title).casefold()
-    return " ".join(_WORD.findall(folded))
+# Cyrillic and Greek letters that look like Latin ones (NFKC leaves them alone): a title typed
+# or pasted with one of them must still be the same title. Mapped before case-folding, so a
+# Greek capital Alpha is the Latin A it looks like, while a small alpha stays itself.
+_LOOK_ALIKES = str.maketrans({
+    **dict(zip("аеорсухіјѕԁԛԝһӏү", "aeopcyxijsdqwhly")),  # Cyrillic small
+    **dict(zip("АВЕКМНОРСТХУІЈЅҮӀ", "ABEKMHOPCTXYIJSYI")),  # Cyrillic capital
+    **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEZHIKMNOPTYX")),  # Greek capital
+    **dict(zip("οϲϳı", "ocji")),  # Greek small omicron, lunate sigma, yot; Latin dotless i
+})
+
+
+def normalize_title(title: str, look_alikes: bool = True) -> str:
+    """The key two listings of the same paper share: NFKC, format characters dropped, look-alike
+    letters as the Latin ones they look like (unless `look_alikes` is False), case-folded,
+    punctuation-free."""
+    folded = unicodedata.normalize("NFKC", title)
+    if not folded.isascii():
+        folded = without_format_characters(folded)
+        if look_alikes:
+            folded = folded.translate(_LOOK_ALIKES)
+    return " ".join(_WORD.findall(folded.casefold()))
 
 
 def normalize_abstract(abstract: str) -> str:
