@@ -4,7 +4,10 @@ PyYAML's defaults are wrong for hand-edited data: it keeps the last of duplicate
 expands anchors/aliases (a "billion laughs" vector), and turns `no` into False and `2401.10200`
 into a float. So we compose the node tree ourselves: every scalar stays a string (validators
 convert the few typed fields explicitly), duplicate keys and anchors are problems, and every
-value remembers its line and column so errors can say `file:line:col`.
+value remembers its line and column so errors can say `file:line:col`. Lists and mappings nested
+deeper than limits.MAX_YAML_DEPTH are a problem too (composing them would recurse without bound),
+and characters XML forbids are taken out of every string (with a warning), as no page or feed
+may carry them.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from pathlib import Path
 import yaml
 
 from .errors import Problem
+from .limits import MAX_YAML_BYTES, MAX_YAML_DEPTH, too_large
+from .text import xml_safe
 
-MAX_YAML_BYTES = 5 * 1024 * 1024  # a hand-edited file larger than this is a mistake
 # libyaml's parser when PyYAML was built with it: same events and marks, about 10x faster.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -57,11 +61,22 @@ def where(value, default: tuple[int, int] = (1, 1)) -> tuple[int, int]:
 _NULLS = {"", "~", "null", "Null", "NULL"}
 
 
+def _string(node: yaml.ScalarNode, label: str, problems: list[Problem]) -> str:
+    """A scalar's text without the characters XML forbids (only a quoted "\\0" or "\\uFFFE"
+    escape can write them: the YAML reader refuses them written out)."""
+    value = xml_safe(node.value)
+    if value != node.value:
+        problems.append(Problem(label, node.start_mark.line + 1, node.start_mark.column + 1,
+                                "removed characters XML does not allow (control characters, U+FFFE, U+FFFF)",
+                                "warning"))
+    return value
+
+
 def _convert(node: yaml.Node, label: str, problems: list[Problem]):
     if isinstance(node, yaml.ScalarNode):
         if node.style is None and node.value in _NULLS:
             return None
-        return _at(YStr(node.value), node)
+        return _at(YStr(_string(node, label, problems)), node)
     if isinstance(node, yaml.SequenceNode):
         return _at(YList(_convert(item, label, problems) for item in node.value), node)
     if isinstance(node, yaml.MappingNode):
@@ -72,7 +87,7 @@ def _convert(node: yaml.Node, label: str, problems: list[Problem]):
             if not isinstance(key_node, yaml.ScalarNode):
                 problems.append(Problem(label, line, col, "a key must be a plain string"))
                 continue
-            key = key_node.value
+            key = _string(key_node, label, problems)
             if key in out:
                 first = out.key_pos[key][0]
                 problems.append(
@@ -88,11 +103,20 @@ def _convert(node: yaml.Node, label: str, problems: list[Problem]):
 def load_text(text: str, label: str) -> tuple[object, list[Problem]]:
     """Parse YAML text into strings/YList/YDict; return (data, problems). Data is None on failure."""
     problems: list[Problem] = []
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_YAML_BYTES:
-        return None, [Problem(label, 1, 1, f"file is larger than {MAX_YAML_BYTES} bytes")]
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_YAML_BYTES:
+        return None, [too_large(size, MAX_YAML_BYTES, label)]
+    depth = 0
     try:
         for event in yaml.parse(text, Loader=_Loader):
             mark = event.start_mark
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    return None, problems + [Problem(label, mark.line + 1, mark.column + 1,
+                                                     f"nesting deeper than {MAX_YAML_DEPTH} levels")]
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 problems.append(
                     Problem(label, mark.line + 1, mark.column + 1,
@@ -108,6 +132,8 @@ def load_text(text: str, label: str) -> tuple[object, list[Problem]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = f"YAML syntax error: {exc.problem or exc.context}"
+        if "maximum nesting depth" in message:  # libyaml's own limit, met before ours (its scanner reads ahead)
+            message = f"nesting deeper than {MAX_YAML_DEPTH} levels"
         if mark is None:
             return None, [Problem(label, None, None, message)]
         return None, [Problem(label, mark.line + 1, mark.column + 1, message)]
@@ -127,7 +153,7 @@ def load_file(path: Path, label: str | None = None) -> tuple[object, list[Proble
     except OSError as exc:
         return None, [Problem(label, None, None, f"cannot read file: {exc.strerror}")]
     if len(raw) > MAX_YAML_BYTES:
-        return None, [Problem(label, 1, 1, f"file is larger than {MAX_YAML_BYTES} bytes")]
+        return None, [too_large(len(raw), MAX_YAML_BYTES, label)]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
