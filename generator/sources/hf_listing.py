@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import Path
 
 from ..errors import Problem
+from ..limits import MAX_ABSTRACT_CHARS, MAX_CAPTURE_BYTES, MAX_TITLE_CHARS, cleaned, read_limited
 from ..model import Entry
 from ..text import clean_line, clean_text, extract_links
 from . import ReadResult, register
@@ -57,7 +58,10 @@ def decode(raw: bytes, label: str) -> tuple[str, list[Problem]]:
 
 
 def _lines(path: Path, problems: list[Problem]) -> list[str]:
-    raw = path.read_bytes()
+    raw, read_problems = read_limited(path, MAX_CAPTURE_BYTES, path.name)
+    problems.extend(read_problems)
+    if raw is None:
+        return []
     if b"\x00" in raw[:8192] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         problems.append(Problem(path.name, 1, None, "binary file, not a text capture; skipped", "warning"))
         return []
@@ -104,8 +108,11 @@ def parse_date(text: str, captured: date | None) -> tuple[str | None, int | None
     return when.isoformat(), upvotes
 
 
-def _entry(label: str, line: int, title: str, abstract: str, **meta) -> Entry:
-    title, abstract = clean_text(title), clean_text(abstract)
+def _entry(label: str, line: int, title: str, abstract_line: int, abstract: str, problems: list[Problem],
+           **meta) -> Entry:
+    """An entry from its raw title and abstract: cleaned, each cut to its limit (with a warning)."""
+    title = cleaned(title, MAX_TITLE_CHARS, "title", label, line, problems, clean_text)
+    abstract = cleaned(abstract, MAX_ABSTRACT_CHARS, "abstract", label, abstract_line, problems, clean_text)
     return Entry(label, line, title, abstract, links=extract_links(abstract), **meta)
 
 
@@ -143,7 +150,7 @@ def _read_lines(label: str, lines: list[str], result: ReadResult) -> None:
                 text = text[len("Subscribe"):]  # "SubscribeEnd-to-End Training ..." (glued header)
             pending = (number, text)
         else:
-            result.entries.append(_entry(label, pending[0], pending[1], text))
+            result.entries.append(_entry(label, pending[0], pending[1], number, text, result.problems))
             pending = None
     if pending is not None:
         result.problems.append(
@@ -240,4 +247,4 @@ def _read_blocks(label: str, lines: list[str], captured: date | None, result: Re
         if index < len(blocks) and _is_meta(blocks[index][1]):
             meta = _parse_meta(label, blocks[index][0], blocks[index][1], captured, result.problems)
             index += 1
-        result.entries.append(_entry(label, title_line, title, abstract, **meta))
+        result.entries.append(_entry(label, title_line, title, abstract_line, abstract, result.problems, **meta))

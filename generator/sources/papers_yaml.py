@@ -16,10 +16,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from ..limits import MAX_ABSTRACT_CHARS, MAX_NAME_CHARS, MAX_TITLE_CHARS, cleaned
 from ..model import Entry, Link
 from ..text import classify_url, clean_text, extract_links
 from ..validate import Checker
-from ..yamlio import YDict, YList, load_file
+from ..yamlio import YDict, YList, load_file, where
 from . import ReadResult, register
 
 PAPERS_FILE = "papers.yml"
@@ -43,7 +44,11 @@ def read(path: Path, captured: date | None = None) -> ReadResult:
             continue
         check.keys(item, _KEYS, "a paper")
         title = check.string(item, "title", "paper")
-        if not title or not clean_text(title):
+        if not title:
+            continue
+        title = cleaned(title, MAX_TITLE_CHARS, "title", path.name, where(item["title"])[0], check.problems,
+                        clean_text)
+        if not title:
             continue
         abstract = check.string(item, "abstract", "paper", required=False) or ""
         when, added = (_iso_date(item, key, check) for key in ("date", "added"))
@@ -55,11 +60,14 @@ def read(path: Path, captured: date | None = None) -> ReadResult:
                     continue
                 kind = "code" if key == "code" else classify_url(str(url))
                 links.append(Link(kind, str(url)))
-        authors = tuple(str(a) for a in check.string_list(item, "authors"))
-        abstract = clean_text(abstract)
+        authors = tuple(name for a in check.string_list(item, "authors")
+                        if (name := cleaned(a, MAX_NAME_CHARS, "author name", path.name, where(a)[0], check.problems,
+                                            clean_text)))
+        abstract = cleaned(abstract, MAX_ABSTRACT_CHARS, "abstract", path.name,
+                           where(item.get("abstract"), where(item))[0], check.problems, clean_text)
         known = {link.url for link in links}
         links += [link for link in extract_links(abstract) if link.url not in known]
-        result.entries.append(Entry(path.name, item.line, clean_text(title), abstract,
+        result.entries.append(Entry(path.name, item.line, title, abstract,
                                     authors_count=len(authors) or None, authors=authors, date=when,
                                     links=tuple(links), added=added))
     return result
