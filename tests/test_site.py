@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_every_paper_page_front_matter_loads_back_with_mkdocs_own_loader(seed_site):
-    pages = {k: v for k, v in seed_site.files().items() if k.startswith("docs/papers/") and k != "papers/index.md"}
+    pages = {k: v for k, v in seed_site.files().items() if k.startswith("papers/") and k != "papers/index.md"}
     assert len(pages) == 680
     for path, text in pages.items():
         body, meta = get_data(text)
