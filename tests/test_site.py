@@ -144,7 +144,7 @@ def test_export_prints_every_paper_with_the_documented_keys(tmp_path):
     assert result.returncode == 0, result.stderr
     records = json.loads(result.stdout)
     assert len(records) == 680
-    keys = {"slug", "title", "abstract", "authors_count", "authors", "date", "upvotes", "code", "links",
+    keys = {"slug", "title", "abstract", "authors_count", "authors", "date", "added", "upvotes", "code", "links",
             "lists", "theme", "tags"}
     assert all(set(r) == keys for r in records)
     dated = next(r for r in records if r["slug"].startswith("maskllm"))
