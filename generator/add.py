@@ -34,14 +34,7 @@ from .inputs import input_path, read_input
 from .manifest import MANIFEST, check_manifest, file_name_problem, present_files
 from .sources import reader_for
 from .text import normalize_title
-from .write import (
-    atomic_write,
-    clean_leftovers,
-    create_temp,
-    locked,
-    read_existing,
-    write_fd,
-)
+from .write import atomic_write, clean_leftovers, locked, read_existing, written_temp
 from .yamlio import YList, load_text
 
 
@@ -135,15 +128,10 @@ def _place(target: Path, data: bytes) -> None:
     """Put `data` at `target`, never over an existing file: written and fsynced under a
     temporary name, then hard-linked to its name (which fails if the name is taken)."""
     try:
-        fd, tmp = create_temp(target)
+        tmp = written_temp(target, data)
     except OSError as exc:
         raise OSError(exc.errno, exc.strerror, str(target)) from exc
     try:
-        try:
-            write_fd(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
         try:
             os.link(tmp, target)
         except FileExistsError:

@@ -112,19 +112,30 @@ def write_fd(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def _replace_file(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same folder, fsync, then os.replace (all or nothing)."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = create_temp(path)
-    except OSError as exc:
-        raise _with_path(exc, path) from exc
+def written_temp(path: Path, data: bytes) -> Path:
+    """`data` in a new temporary file beside `path` (see create_temp), fsynced; removed again
+    if writing it fails. The caller moves it into place."""
+    fd, tmp = create_temp(path)
     try:
         try:
             write_fd(fd, data)
             os.fsync(fd)
         finally:
             os.close(fd)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def _replace_file(path: Path, data: bytes) -> None:
+    """Write via a temporary file in the same folder, fsync, then os.replace (all or nothing)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = written_temp(path, data)
+    except OSError as exc:
+        raise _with_path(exc, path) from exc
+    try:
         os.replace(tmp, path)
     except BaseException as exc:
         tmp.unlink(missing_ok=True)
