@@ -256,7 +256,7 @@ def render_paper(paper: Paper, lib: Library, index_chars: int | None = None) -> 
         search = [authors_line(paper), indexed]
     body.append(f'<p class="ps-abstract">{esc(paper.abstract) if paper.abstract else no_abstract}</p>')
     if paper.abstract and paper.cut:  # (issue 18: the capture ends mid-sentence)
-        body.append('<p class="ps-abstract-cut"><em>The listing cut this abstract.</em></p>')
+        body.append('<p class="ps-abstract-cut" data-search-exclude><em>The listing cut this abstract.</em></p>')
     body.append(search_links(paper))
     body.append(related_list(paper, lib, src))
     body.append('<h2 id="listed-in" data-search-exclude>Listed in</h2>')
