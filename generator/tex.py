@@ -37,15 +37,16 @@ _ABBREVIATIONS = {"eg": "e.g.", "ie": "i.e.", "etc": "etc.", "etal": "et al.", "
 _FOOTNOTE = re.compile(r"\\footnote\{([^{}]*)\}")
 _SCRIPT = re.compile(r"([\^_])(?:\{([^{}]{1,20})\}|\\?(odot|circ|prime|star)(?![A-Za-z]))")
 _MATH = re.compile(r"\$([^$\n]{1,40})\$")
-_TEX_QUOTES = re.compile(r"``([^`'\"\n]{1,200}?)(?:''|\")")
+_TEX_QUOTES = re.compile(r"(?<!`)``(?!`)([^`'\"\n]{1,200}?)(?:''|\")")  # (never a ``` code fence)
+_LONE_TEX_QUOTE = re.compile(r"(?<!`)``(?!`)")
 _OPEN_QUOTES = re.compile(r"(?<![\w'])''(\w[^'\"\n]{0,80}?)\"")
 _URL_ARGUMENT = re.compile(r"\\?(?<![A-Za-z])url\{([^{}\s]+)\}")
-_HREF_TWICE = re.compile(r"(https?://[^\s{}]+)\{\1\}")
+_HREF_TWICE = re.compile(r"(?<!\S)(https?://[^\s{}]++)\{\1\}")
 _BRACED_URL = re.compile(r"\{(https?://[^{}\s]+)\}")  # what \url{X} leaves when "url" is dropped too
 _MACROS = {"ourMethod": "our method", "ourmethod": "our method", "method": "our method", "model": "our model",
            "ours": "ours", "ourModel": "our model"}  # a paper's own name macro: the name is lost, say what it was
 _MACRO = re.compile(r"\\(" + "|".join(_MACROS) + r")(?![A-Za-z])")
-_BROKEN_URL = re.compile(r"(https?://\S+/) ([\w.-]+/[\w./-]*)")
+_BROKEN_URL = re.compile(r"(?<!\S)(https?://\S+/) ([\w.-]+/[\w./-]*)")  # (from a URL's start only: linear)
 _THIN_SPACE = re.compile(r"\\[,;:!]")
 
 
@@ -75,7 +76,7 @@ def clean_tex(text: str) -> str:
     if "^" in text or "_{" in text or "_odot" in text:
         text = _SCRIPT.sub(_script, text)
     if "``" in text:
-        text = _TEX_QUOTES.sub(r"“\1”", text).replace("``", "“")  # (a quote the capture never closed)
+        text = _LONE_TEX_QUOTE.sub("“", _TEX_QUOTES.sub(r"“\1”", text))  # (a quote the capture never closed)
     if "''" in text:
         text = _OPEN_QUOTES.sub(r"“\1”", text)
     if "{" in text:

@@ -292,9 +292,6 @@ def test_no_pass_over_a_field_sees_more_than_twice_its_limit(tmp_path, layout):
     assert all(len(name) <= MAX_NAME_CHARS for name in entry.authors)
 
 
-@pytest.mark.xfail(reason="generator/tex.py (issue 18): _HREF_TWICE and _BROKEN_URL restart their run of URL "
-                          "characters at every http:// inside it; 84 kB took 17 s. Bounded per field by the readers "
-                          "(test above), not linear yet")
 def test_clean_text_is_linear_on_urls_glued_together():
     from generator.text import clean_text
 
