@@ -98,6 +98,8 @@ def read_config(root: Path) -> dict:
         raise PapershelfError([Problem(CONFIG, *where, f"YAML error: {exc.problem or exc.context}")]) from None
     except yaml.YAMLError as exc:
         raise PapershelfError([Problem(CONFIG, None, None, f"YAML error: {exc}")]) from None
+    except RecursionError:  # (MkDocs itself would stop on it too; say so rather than crash)
+        raise PapershelfError([Problem(CONFIG, None, None, "nesting too deep to read")]) from None
     if not isinstance(config, dict):
         raise PapershelfError([Problem(CONFIG, None, None, "expected a mapping of settings")])
     return config

@@ -688,3 +688,15 @@ def test_a_read_only_output_folder_is_an_error(tmp_path):  # pragma: no cover  (
         out.chmod(0o755)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "Permission denied" in result.stderr
+
+
+def test_generate_out_reports_a_mkdocs_yml_nested_too_deep_without_a_traceback(project, tmp_path):
+    """generate --out reads mkdocs.yml itself: 1,200 levels of nesting are a problem, not a crash."""
+    from conftest import papershelf
+
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "extra_deep: " + "[" * 1200 + "]" * 1200 + "\n",
+                      encoding="utf-8")
+    result = papershelf("generate", "--out", str(tmp_path / "out"), "--root", str(project))
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert "mkdocs.yml" in result.stderr
