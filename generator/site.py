@@ -25,6 +25,7 @@ from .errors import PapershelfError, Problem, raise_if_errors
 from .indexes import icon_svgs, index_pages, nav, theme_page_problems
 from .inputs import input_path
 from .library import Library
+from .limits import MAX_CAPTURE_BYTES
 from .manifest import Source, load_manifest
 from .matching import tag_evidence
 from .metadata import LOCK_FILE, load_metadata, paper_key
@@ -81,6 +82,8 @@ _PARSED: dict[tuple, object] = {}
 def _read(path: Path, source: Source, reader):
     """The reader's result for one capture, from the memo when its bytes are the same."""
     try:
+        if path.stat().st_size > MAX_CAPTURE_BYTES:  # (never read whole: the reader reports the limit)
+            return reader(path, source.captured)
         key = (str(path), source.captured, reader.__module__, hashlib.sha256(path.read_bytes()).hexdigest())
     except OSError:
         return reader(path, source.captured)  # the reader reports the problem
