@@ -25,20 +25,18 @@ textual check refuses any quantified group with a quantifier or `|` inside, and 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from dataclasses import dataclass
-from functools import lru_cache
 
+from .regex_chars import Chars, chars_of, overlap, overlaps
 from .regex_prefilter import _parser
-
-try:
-    from re import _casefix
-    _EXTRA_CASES: dict[int, tuple[int, ...]] = _casefix._EXTRA_CASES
-except ImportError:  # pragma: no cover
-    _EXTRA_CASES = {}
 
 if _parser is not None:
     from re import _constants as _sre
+
+    from .regex_chars import CHAR_OPS
+
+    _REPEATS = (_sre.MAX_REPEAT, _sre.MIN_REPEAT, getattr(_sre, "POSSESSIVE_REPEAT", _sre.MAX_REPEAT))
+    _LOOKAROUNDS = (_sre.ASSERT, _sre.ASSERT_NOT)
+    _BACKREFS = (_sre.GROUPREF, _sre.GROUPREF_EXISTS)
 
 NESTED = ("a repeated group contains a quantifier or alternatives that can start alike "
           "(as in (a+)+, (\\w+\\s?)* or (a|aa)+)")
@@ -75,158 +73,6 @@ def unsafe_reason(pattern: re.Pattern) -> str | None:
     return None
 
 
-# ---------------------------------------------------------------- character sets
-
-@dataclass(frozen=True)
-class _Chars:
-    """The characters one item of a pattern matches: ranges, categories (\\w, \\d, \\s and their
-    opposites), possibly negated. Only ever used to ask whether two sets share a character."""
-
-    ranges: tuple[tuple[int, int], ...]  # inclusive, sorted, merged (`_merge`)
-    categories: tuple[str, ...] = ()
-    negate: bool = False
-
-    def contains(self, code: int) -> bool:
-        at = bisect_right(self.ranges, (code, _MAX_CODE)) - 1
-        inside = (at >= 0 and self.ranges[at][0] <= code <= self.ranges[at][1]) or any(
-            _CATEGORY_RE[c].fullmatch(chr(code)) for c in self.categories)
-        return inside != self.negate
-
-    def small(self) -> bool:
-        return not self.negate and not self.categories and sum(h - l + 1 for l, h in self.ranges) <= _SMALL
-
-    def codes(self):
-        for low, high in self.ranges:
-            yield from range(low, high + 1)
-
-    def intervals(self) -> tuple[tuple[int, int], ...]:
-        """The characters as ranges (for a set without categories)."""
-        return _complement(self.ranges) if self.negate else self.ranges
-
-
-@lru_cache(maxsize=65536)
-def _overlap(a: _Chars, b: _Chars) -> bool:
-    """Whether some character is in both (when unsure, yes: that only refuses more)."""
-    if _FULL in (a.ranges, b.ranges) and not (a.negate or b.negate):  # `.` meets any other item
-        return True
-    if not (a.categories or b.categories):  # ranges only: compare them as they are
-        return _intersect(a.intervals(), b.intervals())
-    if a.small():
-        return any(b.contains(code) for code in a.codes())
-    if b.small():
-        return any(a.contains(code) for code in b.codes())
-    if a.negate and b.negate:
-        return True
-    if a.negate or b.negate:  # [^\\s] against \\s: disjoint when the other's categories are excluded
-        negated, other = (a, b) if a.negate else (b, a)
-        return bool(other.ranges) or any(not (_WITHIN[c] & set(negated.categories)) for c in other.categories)
-    if a.ranges or b.ranges:
-        return True
-    return any(frozenset((c, d)) not in _DISJOINT_CATEGORIES for c in a.categories for d in b.categories)
-
-
-def _intersect(x, y) -> bool:
-    i = j = 0
-    while i < len(x) and j < len(y):
-        if x[i][1] < y[j][0]:
-            i += 1
-        elif y[j][1] < x[i][0]:
-            j += 1
-        else:
-            return True
-    return False
-
-
-def _overlaps(sets_a: list[_Chars], sets_b: list[_Chars]) -> bool:
-    return any(_overlap(a, b) for a in sets_a for b in sets_b)
-
-
-def _merge(parts) -> tuple[tuple[int, int], ...]:
-    out: list[list[int]] = []
-    for low, high in sorted(parts):
-        if out and low <= out[-1][1] + 1:
-            out[-1][1] = max(out[-1][1], high)
-        else:
-            out.append([low, high])
-    return tuple((low, high) for low, high in out)
-
-
-def _complement(merged) -> tuple[tuple[int, int], ...]:
-    out, start = [], 0
-    for low, high in merged:
-        if low > start:
-            out.append((start, low - 1))
-        start = high + 1
-    if start <= _MAX_CODE:
-        out.append((start, _MAX_CODE))
-    return tuple(out)
-
-
-_CATEGORY_RE = {name: re.compile(name) for name in ("\\d", "\\D", "\\s", "\\S", "\\w", "\\W")}
-# The pairs of categories with no character in common, and the categories each lies within
-# (\\d is inside \\w, \\s inside \\W...). tests/test_hostile_text.py checks both on all of Unicode.
-_DISJOINT_CATEGORIES = {frozenset(pair) for pair in (
-    ("\\w", "\\W"), ("\\d", "\\D"), ("\\s", "\\S"), ("\\s", "\\w"), ("\\s", "\\d"), ("\\d", "\\W"))}
-_WITHIN = {"\\d": {"\\d", "\\w", "\\S"}, "\\w": {"\\w", "\\S"}, "\\s": {"\\s", "\\W", "\\D"},
-           "\\W": {"\\W", "\\D"}, "\\D": {"\\D"}, "\\S": {"\\S"}}
-
-
-def _case_variants(code: int) -> set[int]:
-    char = chr(code)
-    variants = {code}
-    for other in (char.lower(), char.upper(), char.casefold(), char.title()):
-        if len(other) == 1:
-            variants.add(ord(other))
-    for variant in list(variants):
-        variants.update(_EXTRA_CASES.get(variant, ()))
-    return variants
-
-
-def _chars(op, value, flags: int) -> _Chars:
-    """The _Chars of a LITERAL, NOT_LITERAL, ANY or IN item."""
-    icase = bool(flags & re.IGNORECASE)
-    if op is _sre.ANY:
-        return _Chars(_FULL)
-    if op in (_sre.LITERAL, _sre.NOT_LITERAL):
-        codes = _case_variants(value) if icase else {value}
-        return _Chars(_merge((c, c) for c in codes), negate=op is _sre.NOT_LITERAL)
-    ranges: list[tuple[int, int]] = []
-    categories: list[str] = []
-    negate = False
-    for sub_op, sub_value in value:
-        if sub_op is _sre.NEGATE:
-            negate = True
-        elif sub_op is _sre.LITERAL:
-            ranges.extend((c, c) for c in (_case_variants(sub_value) if icase else {sub_value}))
-        elif sub_op is _sre.RANGE:
-            low, high = sub_value
-            if icase and high - low > _SMALL:
-                ranges.append((0, _MAX_CODE))  # too many to fold one by one: assume anything
-            elif icase:
-                ranges.extend((c, c) for code in range(low, high + 1) for c in _case_variants(code))
-            else:
-                ranges.append((low, high))
-        elif sub_op is _sre.CATEGORY:
-            categories.append(_CATEGORY_NAMES.get(sub_value, "\\W"))
-        else:  # an item we do not know: assume it matches anything
-            ranges.append((0, _MAX_CODE))
-    return _Chars(_merge(ranges), tuple(sorted(set(categories))), negate)
-
-
-if _parser is not None:
-    # Unicode categories as re understands them (a pattern compiled with re.ASCII matches fewer:
-    # assuming more can only refuse more).
-    _CATEGORY_NAMES = {
-        _sre.CATEGORY_DIGIT: "\\d", _sre.CATEGORY_NOT_DIGIT: "\\D",
-        _sre.CATEGORY_SPACE: "\\s", _sre.CATEGORY_NOT_SPACE: "\\S",
-        _sre.CATEGORY_WORD: "\\w", _sre.CATEGORY_NOT_WORD: "\\W",
-    }
-    _CHAR_OPS = (_sre.LITERAL, _sre.NOT_LITERAL, _sre.ANY, _sre.IN)
-    _REPEATS = (_sre.MAX_REPEAT, _sre.MIN_REPEAT, getattr(_sre, "POSSESSIVE_REPEAT", _sre.MAX_REPEAT))
-    _LOOKAROUNDS = (_sre.ASSERT, _sre.ASSERT_NOT)
-    _BACKREFS = (_sre.GROUPREF, _sre.GROUPREF_EXISTS)
-
-
 # ---------------------------------------------------------------- the walk
 
 def _flags_in(value, flags: int) -> int:
@@ -234,13 +80,13 @@ def _flags_in(value, flags: int) -> int:
     return (flags | add) & ~remove
 
 
-def _first(items: list, flags: int, reverse: bool = False) -> tuple[list[_Chars], bool]:
+def _first(items: list, flags: int, reverse: bool = False) -> tuple[list[Chars], bool]:
     """The characters a match of `items` can start with (end with, if `reverse`), and whether
     it can be empty."""
-    found: list[_Chars] = []
+    found: list[Chars] = []
     for op, value in (reversed(items) if reverse else items):
-        if op in _CHAR_OPS:
-            return found + [_chars(op, value, flags)], False
+        if op in CHAR_OPS:
+            return found + [chars_of(op, value, flags)], False
         if op is _sre.SUBPATTERN:
             chars, empty = _first(list(value[3].data), _flags_in(value, flags), reverse)
         elif op is _sre.ATOMIC_GROUP:
@@ -264,13 +110,13 @@ def _first(items: list, flags: int, reverse: bool = False) -> tuple[list[_Chars]
     return found, True
 
 
-def _simple(items: list, flags: int) -> list[_Chars] | None:
+def _simple(items: list, flags: int) -> list[Chars] | None:
     """The character set of each position, for items that are characters one after the other
     (anchors ignored), else None."""
-    out: list[_Chars] = []
+    out: list[Chars] = []
     for op, value in items:
-        if op in _CHAR_OPS:
-            out.append(_chars(op, value, flags))
+        if op in CHAR_OPS:
+            out.append(chars_of(op, value, flags))
         elif op is _sre.SUBPATTERN and (inner := _simple(list(value[3].data), _flags_in(value, flags))) is not None:
             out += inner
         elif op is not _sre.AT:
@@ -286,7 +132,7 @@ def _ambiguous(alternatives, flags: int) -> bool:
     alts = [list(alternative.data) for alternative in alternatives]
     plain = [_simple(items, flags) for items in alts]
     words: set[tuple[int, ...]] = set()  # alternatives of single characters: equal ones clash
-    sets_by_length: dict[int, list[list[_Chars]]] = {}  # the other plain ones, compared in pairs
+    sets_by_length: dict[int, list[list[Chars]]] = {}  # the other plain ones, compared in pairs
     others = []  # (width, first, empty, last) of the rest
     for alternative, items, chars in zip(alternatives, alts, plain):
         if chars is not None and all(len(c.ranges) == 1 and c.ranges[0][0] == c.ranges[0][1]
@@ -297,7 +143,7 @@ def _ambiguous(alternatives, flags: int) -> bool:
             words.add(word)
         elif chars is not None:
             same_length = sets_by_length.setdefault(len(chars), [])
-            if any(all(_overlap(x, y) for x, y in zip(chars, other)) for other in same_length):
+            if any(all(overlap(x, y) for x, y in zip(chars, other)) for other in same_length):
                 return True
             same_length.append(chars)
         else:
@@ -313,25 +159,25 @@ def _ambiguous(alternatives, flags: int) -> bool:
         for other_width, other_first, other_empty, other_last in others[:index]:
             if width[1] < other_width[0] or other_width[1] < width[0]:
                 continue
-            if (empty and other_empty) or (_overlaps(first, other_first) and _overlaps(last, other_last)):
+            if (empty and other_empty) or (overlaps(first, other_first) and overlaps(last, other_last)):
                 return True
         for chars in [list(map(_single, w)) for w in words] + [c for cs in sets_by_length.values() for c in cs]:
-            if width[0] <= len(chars) <= width[1] and chars and _overlaps(first, chars[:1]) \
-                    and _overlaps(last, chars[-1:]):
+            if width[0] <= len(chars) <= width[1] and chars and overlaps(first, chars[:1]) \
+                    and overlaps(last, chars[-1:]):
                 return True
     return False
 
 
-def _single(code: int) -> _Chars:
-    return _Chars(((code, code),))
+def _single(code: int) -> Chars:
+    return Chars(((code, code),))
 
 
-def _consumed(items: list, flags: int) -> list[_Chars]:
+def _consumed(items: list, flags: int) -> list[Chars]:
     """Every character set `items` can take (not counting lookarounds, which take none)."""
-    found: list[_Chars] = []
+    found: list[Chars] = []
     for op, value in items:
-        if op in _CHAR_OPS:
-            found.append(_chars(op, value, flags))
+        if op in CHAR_OPS:
+            found.append(chars_of(op, value, flags))
         elif op is _sre.SUBPATTERN:
             found += _consumed(list(value[3].data), _flags_in(value, flags))
         elif op is _sre.ATOMIC_GROUP:
@@ -353,7 +199,7 @@ def _deterministic(alternatives, flags: int) -> bool:
         if empty:
             return False
         firsts.append(chars)
-    return not any(_overlaps(firsts[i], firsts[j]) for i in range(len(firsts)) for j in range(i))
+    return not any(overlaps(firsts[i], firsts[j]) for i in range(len(firsts)) for j in range(i))
 
 
 def _varies(items: list, flags: int) -> bool:
@@ -380,15 +226,15 @@ def _varies(items: list, flags: int) -> bool:
     return False
 
 
-def _sequence(items: list, open_: list[_Chars], flags: int) -> list[_Chars]:
+def _sequence(items: list, open_: list[Chars], flags: int) -> list[Chars]:
     """Walk `items` in order; `open_` holds the characters of the choices made so far whose
     extent is not settled yet (a quantifier is settled by a character it cannot match).
     A new choice that can take a character an open one can take is ADJACENT; returns the
     choices still open after `items`."""
     for op, value in items:
-        if op in _CHAR_OPS:
-            chars = _chars(op, value, flags)
-            open_ = [o for o in open_ if _overlap(o, chars)]  # one it cannot match settles it
+        if op in CHAR_OPS:
+            chars = chars_of(op, value, flags)
+            open_ = [o for o in open_ if overlap(o, chars)]  # one it cannot match settles it
         elif op is _sre.AT:
             continue
         elif op in _LOOKAROUNDS:
@@ -408,7 +254,7 @@ def _sequence(items: list, open_: list[_Chars], flags: int) -> list[_Chars]:
                 open_ = [o for alt in alternatives for o in _sequence(list(alt.data), open_, flags)]
             else:
                 first, _empty = _first(items=[(op, value)], flags=flags)
-                if _overlaps(first, open_):
+                if overlaps(first, open_):
                     raise _Unsafe(ADJACENT)
                 after = [o for alt in alternatives for o in _sequence(list(alt.data), open_, flags)]
                 open_ = after + _consumed([(op, value)], flags)
@@ -420,7 +266,7 @@ def _sequence(items: list, open_: list[_Chars], flags: int) -> list[_Chars]:
                 open_ = _sequence(body_items, open_, flags) + after_each
                 continue
             first, _empty = _first(body_items, flags)
-            if _overlaps(first, open_):
+            if overlaps(first, open_):
                 raise _Unsafe(ADJACENT)
             inside = _sequence(body_items, open_, flags)
             # Open after it: what each iteration leaves open, and the choice to go on (its
@@ -433,7 +279,7 @@ def _sequence(items: list, open_: list[_Chars], flags: int) -> list[_Chars]:
     return open_
 
 
-def _iterations(body: list, flags: int) -> list[_Chars]:
+def _iterations(body: list, flags: int) -> list[Chars]:
     """Check that a repeated body's iterations cannot share out a text in more than one way
     (NESTED otherwise); returns what one iteration leaves open. A body with no choice in it
     always can; one with choices can when each iteration's choices are settled before the next
@@ -444,7 +290,7 @@ def _iterations(body: list, flags: int) -> list[_Chars]:
         raise _Unsafe(NESTED)  # an empty iteration, or a lookaround scanning again at each one
     try:
         after = _sequence(body, [], flags)
-        if _overlaps(_first(body, flags)[0], after):
+        if overlaps(_first(body, flags)[0], after):
             raise _Unsafe(NESTED)
         _sequence(body, after, flags)  # the next iteration against what this one left open
     except _Unsafe as exc:

@@ -177,7 +177,7 @@ def test_without_re_parser_a_conservative_textual_check_refuses_quantified_group
 
 def test_the_category_tables_agree_with_re_on_all_of_unicode():
     """regex_safety compares \\w, \\d, \\s and their opposites by two small tables: check them."""
-    from generator.regex_safety import _CATEGORY_RE, _DISJOINT_CATEGORIES, _WITHIN
+    from generator.regex_chars import _CATEGORY_RE, _DISJOINT_CATEGORIES, _WITHIN
 
     import numpy as np
 
