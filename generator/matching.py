@@ -3,7 +3,7 @@
 A hit in the title weighs TITLE_WEIGHT, each hit in the abstract one (at most ABSTRACT_CAP per
 rule, so one word repeated does not dominate). Each stretch of text counts once per tag: where
 several rules of one tag match the same words (a word and a phrase holding it, `LoRA` as a word
-and as a regex, a string listed twice), only the longest match counts (`_settle`). Rules never
+and as a regex, a string listed twice), only the longest match counts (`stretches.settle`). Rules never
 see URLs: they are blanked out first (`rule_text`), so a model called `...-Instruct` on
 huggingface.co is no evidence of instruction tuning. Words and phrases are matched on a normalised text
 (lower case, punctuation as spaces) and counted as substrings of it; `*` at the end of a word
@@ -23,7 +23,14 @@ import numpy as np
 from scipy import sparse
 
 from .corpus import Corpus, concat_ranges, tokenize
-from .regex_prefilter import Regex, _literal_token, _rarity, analyse_regex, required_literal
+from .regex_prefilter import (
+    Regex,
+    _literal_token,
+    _rarity,
+    analyse_regex,
+    required_literal,
+)
+from .stretches import by_tag, matched_strings, settle
 from .taxonomy import Hit, Rule, Taxonomy
 
 TITLE_WEIGHT = 3
@@ -92,7 +99,7 @@ class Matcher:
         self._regex_tokens: dict[int, tuple[bytes, ...]] = {}  # regex rule -> it needs one of these
         self._always: list[int] = []  # regex rules every text must try
         self._non_ascii: list[int] = []  # regex rules only texts with non-ASCII characters can hit
-        self._span_patterns: dict[int, re.Pattern | None] = {}  # for `_settle`, made on first use
+        self._span_patterns: dict[int, re.Pattern | None] = {}  # for `stretches.settle`, made on first use
         for index, (_, rule) in enumerate(self.rules):
             if rule.pattern is not None:
                 self._add_regex(index, rule)
@@ -259,73 +266,6 @@ def _texts_with(corpus: Corpus, positions, words) -> np.ndarray:
     return np.flatnonzero(seen)
 
 
-_ALNUM = "0-9a-z"
-
-
-def _span_pattern(matcher: Matcher, index: int) -> re.Pattern | None:
-    """A regex finding, in the lower-cased text, what a word or phrase rule counts (its words
-    in a row, whatever separates them; `word*` any word starting so), or the rule's own regex."""
-    cache = matcher._span_patterns
-    if index not in cache:
-        rule = matcher.rules[index][1]
-        words = matcher._words.get(index)
-        if rule.pattern is not None:
-            cache[index] = rule.pattern
-        elif words is None:
-            cache[index] = None
-        else:
-            parts = [re.escape(w.rstrip(b"*").decode()) for w in words]
-            tail = f"[{_ALNUM}]*" if words[-1].endswith(b"*") else f"(?![{_ALNUM}])"
-            cache[index] = re.compile(f"(?<![{_ALNUM}])" + f"[^{_ALNUM}]+".join(parts) + tail)
-    return cache[index]
-
-
-def _spans(matcher: Matcher, text: str, lowered: str, rules: list[int]) -> list[tuple[int, int, int]]:
-    """(start, end, rule) of every match of these rules in one text."""
-    found = []
-    for index in rules:
-        pattern = _span_pattern(matcher, index)
-        if pattern is None:
-            continue
-        subject = text if matcher.rules[index][1].pattern is not None else lowered
-        found += [(m.start(), m.end(), index) for m in pattern.finditer(subject) if m.end() > m.start()]
-    return found
-
-
-def _settle(matcher: Matcher, text: str, counts: dict[int, int]) -> dict[int, int]:
-    """The counts of one tag's rules in one text, each stretch of text counted once: a match
-    lying inside a longer (or the same) match of another of the tag's rules is not counted
-    again. Rules whose every match is inside another's drop out."""
-    if len(counts) < 2:
-        return counts
-    lowered = text.lower()
-    if len(lowered) != len(text):  # (a few letters lower-case to two characters)
-        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-    spans = sorted(_spans(matcher, text, lowered, sorted(counts)), key=lambda s: (s[0], -s[1], s[2]))
-    kept: list[tuple[int, int, int]] = []
-    dropped: dict[int, int] = {}
-    for start, end, index in spans:
-        if any(k_start <= start and end <= k_end for k_start, k_end, _ in kept):
-            dropped[index] = dropped.get(index, 0) + 1
-        else:
-            kept.append((start, end, index))
-    settled = {index: count - dropped.get(index, 0) for index, count in counts.items()}
-    return {index: count for index, count in settled.items() if count > 0}
-
-
-def _by_tag(matcher: Matcher, counts: dict[int, int]) -> dict[str, dict[int, int]]:
-    grouped: dict[str, dict[int, int]] = {}
-    for index, count in counts.items():
-        grouped.setdefault(matcher.tag_of[index], {})[index] = count
-    return grouped
-
-
-def _matched_strings(matcher: Matcher, text: str, index: int) -> tuple[str, ...]:
-    """The distinct strings rule `index` matched in `text`, as written there (for explain)."""
-    lowered = text.lower() if len(text.lower()) == len(text) else text
-    return tuple(dict.fromkeys(text[start:end] for start, end, _ in _spans(matcher, text, lowered, [index])))
-
-
 def rule_hits(title: str, abstract: str, taxonomy: Taxonomy) -> dict[str, list[Hit]]:
     """One paper's hits, rule by rule, by tag slug (tags with no hit are absent), in tags.yml
     order: what `papershelf explain` shows, with the strings each rule matched. Their scores
@@ -335,8 +275,8 @@ def rule_hits(title: str, abstract: str, taxonomy: Taxonomy) -> dict[str, list[H
     settled = []
     for text, counts in zip((title, abstract), matcher.counts(title, abstract)):
         field: dict[int, int] = {}
-        for group in _by_tag(matcher, counts).values():
-            field.update(_settle(matcher, text, group))
+        for group in by_tag(matcher, counts).values():
+            field.update(settle(matcher, text, group))
         settled.append(field)
     in_title, in_abstract = settled
     hits: dict[str, list[Hit]] = {}
@@ -344,10 +284,10 @@ def rule_hits(title: str, abstract: str, taxonomy: Taxonomy) -> dict[str, list[H
         tag, rule = matcher.rules[index]
         if index in in_title:
             hits.setdefault(tag, []).append(Hit(tag, rule.text, "title", TITLE_WEIGHT,
-                                                _matched_strings(matcher, title, index)))
+                                                matched_strings(matcher, title, index)))
         if index in in_abstract:
             hits.setdefault(tag, []).append(Hit(tag, rule.text, "abstract", min(in_abstract[index], ABSTRACT_CAP),
-                                                _matched_strings(matcher, abstract, index)))
+                                                matched_strings(matcher, abstract, index)))
     return hits
 
 
@@ -378,7 +318,7 @@ def tag_evidence(papers: list[tuple[str, str]], taxonomy: Taxonomy,
     """Each (title, abstract) pair's (total score per tag, the part of it from the title), for
     all pairs at once in a few array operations (classifying needs only these). Tags with no
     hit are absent; tags.yml order. `corpus`, if given, is `tokenize` of the pairs' texts, in
-    order. Where two or more rules of one tag hit one text, `_settle` decides what counts."""
+    order. Where two or more rules of one tag hit one text, `stretches.settle` decides what counts."""
     matcher = taxonomy.matcher
     corpus = corpus or tokenize(text for pair in papers for text in pair)
     texts, rules, counts = _count_texts(matcher, corpus)
@@ -391,7 +331,7 @@ def tag_evidence(papers: list[tuple[str, str]], taxonomy: Taxonomy,
         rules_list, counts_list = rules.tolist(), counts.tolist()
         for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist()):
             members = dict(zip(rules_list[start:start + size], counts_list[start:start + size]))
-            settled = _settle(matcher, rule_text(corpus.texts[int(texts[start])]), members)
+            settled = settle(matcher, rule_text(corpus.texts[int(texts[start])]), members)
             counts[start:start + size] = [settled.get(rule, 0) for rule in rules_list[start:start + size]]
     in_title = texts % 2 == 0  # texts: title, abstract, title, abstract...
     points = np.where(counts == 0, 0, np.where(in_title, TITLE_WEIGHT, np.minimum(counts, ABSTRACT_CAP)))
