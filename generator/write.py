@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import json
 import os
 import re
 import secrets
@@ -37,8 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import PapershelfError, Problem
+from .write_record import RECORD, Record, parse_record, record_bytes
 
-RECORD = ".papershelf-generated.json"
 BACKUP_PREFIX = ".papershelf-backup-"
 TMP_SUFFIX = ".papershelf.tmp"
 _TMP_NAME = re.compile(r"\..{1,40}\.[0-9a-f]{8}" + re.escape(TMP_SUFFIX), re.DOTALL)
@@ -214,56 +213,10 @@ def clean_leftovers(folders: set[Path]) -> list[Path]:
 
 # ---------------------------------------------------------------- the record
 
-@dataclass
-class _Record:
-    files: dict[str, str]  # path -> hash of what was generated there
-    pending: dict[str, list[str]]  # path -> hashes it may hold after an interrupted run
-    raw: bytes | None  # the record file as it is on disk (None: there is none)
-
-    def known(self) -> set[str]:
-        return set(self.files) | set(self.pending)
-
-    def owned(self, rel: str) -> set[str]:
-        """Contents of `rel` that papershelf wrote (any other content is a person's)."""
-        hashes = set(self.pending.get(rel, ()))
-        if rel in self.files:
-            hashes.add(self.files[rel])
-        return hashes
-
-    def remembered(self, rel: str) -> str:
-        return self.files[rel] if rel in self.files else min(self.pending[rel])
-
-
-def _damaged(path: Path, why: str = "is damaged") -> PapershelfError:
-    return PapershelfError([Problem(str(path), None, None,
-                                    f"record of generated files {why}; delete it to start over")])
-
-
-def _load_record(out: Path) -> _Record:
+def _load_record(out: Path) -> Record:
     path = out / RECORD
     kind, raw = read_existing(path)
-    if kind == "missing":
-        return _Record({}, {}, None)
-    if kind != "file" or raw is None:
-        raise _damaged(path, "is not a regular file")
-    try:
-        data = json.loads(raw.decode("utf-8"))
-        files = data.get("files", {})
-        pending = data.get("pending", {})
-        if not (isinstance(files, dict) and isinstance(pending, dict)
-                and all(isinstance(v, str) for v in files.values())
-                and all(isinstance(v, list) and all(isinstance(h, str) for h in v) for v in pending.values())):
-            raise ValueError
-    except (ValueError, AttributeError):
-        raise _damaged(path) from None
-    return _Record({str(k): v for k, v in files.items()}, {str(k): list(v) for k, v in pending.items()}, raw)
-
-
-def _record_bytes(files: dict[str, str], pending: dict[str, list[str]] | None = None) -> bytes:
-    data: dict[str, object] = {"files": dict(sorted(files.items()))}
-    if pending:
-        data["pending"] = dict(sorted(pending.items()))
-    return (json.dumps(data, indent=1) + "\n").encode()
+    return parse_record(path, kind, raw)
 
 
 # ---------------------------------------------------------------- the tree
@@ -330,14 +283,14 @@ def _write_tree(out: Path, files: dict[str, str | bytes]) -> WriteReport:
             continue
         pending[rel] = [digest(current)]
         plan.append((rel, target, None))
-    final = _record_bytes(new_record)
+    final = record_bytes(new_record)
     if plan:
         # The journal claims every content papershelf wrote or is about to write, so that a
         # run killed on the way (this one or an earlier one) still owns whatever it left.
         journal_files = {**record.files, **{rel: h for rel, h in new_record.items() if rel not in pending}}
         journal_pending = {rel: sorted(set(record.pending.get(rel, ())) | set(pending.get(rel, ())))
                            for rel in set(record.pending) | set(pending)}
-        _apply(out, plan, report, _record_bytes(journal_files, journal_pending))
+        _apply(out, plan, report, record_bytes(journal_files, journal_pending))
     if final != record.raw:
         _replace_file(out / RECORD, final)
     for target in stale.values():  # tidy folders emptied by removals, this run's or an interrupted one's
