@@ -153,9 +153,9 @@ def export(root: Path, seeds: Path | None) -> None:
     except PapershelfError as exc:
         _fail(exc.problems)
     _warn(problems)
-    visible = [p for p in papers if not p.hidden]
+    on_site = [p for p in papers if not p.hidden]
     try:
-        click.echo(papers_json(visible), nl=False)
+        click.echo(papers_json(on_site), nl=False)
         sys.stdout.flush()  # a full disk shows here, not at exit
     except OSError as exc:
         sys.stdout = open(os.devnull, "w")  # nothing more to write (the unwritten rest is dropped)
@@ -177,17 +177,17 @@ def stats(root: Path) -> None:
         papers, _, taxonomy, _, _ = load_project(root)
     except PapershelfError as exc:
         _fail(exc.problems)
-    visible = [p for p in papers if not p.hidden]
-    themes = Counter(p.theme for p in visible)
-    tags = Counter(t for p in visible for t in p.tags)
-    click.echo(f"{len(visible)} papers ({len(papers) - len(visible)} hidden)\n\nPapers per theme:")
+    on_site = [p for p in papers if not p.hidden]
+    themes = Counter(p.theme for p in on_site)
+    tags = Counter(t for p in on_site for t in p.tags)
+    click.echo(f"{len(on_site)} papers ({len(papers) - len(on_site)} hidden)\n\nPapers per theme:")
     for theme in taxonomy.themes:
         click.echo(f"  {themes.get(theme.slug, 0):5d}  {theme.slug}")
     click.echo("\nPapers per tag:")
     for tag in sorted(taxonomy.tags, key=lambda t: (-tags[t.slug], t.slug)):
         click.echo(f"  {tags[tag.slug]:5d}  {tag.slug}")
-    other = [p for p in visible if p.theme == "other"]
-    untagged = [p for p in visible if not p.tags]
+    other = [p for p in on_site if p.theme == "other"]
+    untagged = [p for p in on_site if not p.tags]
     rare = [t.slug for t in taxonomy.tags if tags[t.slug] < 2]
     click.echo(f"\nIn 'other' ({len(other)}): " + ", ".join(p.slug for p in other))
     click.echo(f"No tags ({len(untagged)}): " + ", ".join(p.slug for p in untagged))

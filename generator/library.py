@@ -21,7 +21,7 @@ _UNBUILT = object()
 
 @dataclass(frozen=True)
 class Library:
-    papers: tuple[Paper, ...]  # visible papers, in site order (render.lists.sort_key): renderers rely on it
+    papers: tuple[Paper, ...]  # the papers on the site (not hidden), in site order (render.lists.sort_key): renderers rely on it
     taxonomy: Taxonomy
     sources: tuple[Source, ...]
     paths: tuple[ReadingPath, ...] = ()  # as given; kept: their visible steps only (see visible_paths)
