@@ -235,7 +235,7 @@ def test_generated_project_builds_strictly_with_stock_mkdocs_and_no_hook(tmp_pat
         assert f'href="{url}"' in home and label in home, (label, url)
     for label in ("Reading paths", "Tags", "All papers", "Papers with code", "Statistics", "About"):
         assert label in home, label
-    assert "Scaling &amp; pre-training (" in home  # nav titles are escaped once, not twice
+    assert "Scaling laws &amp; emergence (" in home  # nav titles are escaped once, not twice
     assert (site / "about" / "index.html").is_file() and (site / "assets" / "papershelf.css").is_file()
     for name in ("papers.json", "papers.bib", "feed.xml", "search/search_index.json", "tags/index.html"):
         assert (site / name).is_file(), name
