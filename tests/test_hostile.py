@@ -618,23 +618,28 @@ def _line_capture(entries) -> str:
 
 @pytest.mark.slow
 def test_a_50_mb_capture_reads_in_bounded_memory(tmp_path):
-    """~37,000 real entries (50 MB), every one read and merged; peak RSS far below 1.5 GB.
+    """~37,000 real entries (about 50 MB in captures under the 10 MiB limit each), every one read
+    and merged; peak RSS far below 1.5 GB.
 
     Titles vary at the *start* ("12345 Title"): a suffix would be cut off by the 80-character
     slug cap and hit the quadratic slug numbering instead (test_many_titles_sharing_a_slug_...).
     """
+    from generator.limits import MAX_CAPTURE_BYTES
+
     entries = _real_entries()
-    big = tmp_path / "seeds" / "big.txt"
-    big.parent.mkdir()
-    count = 0
-    with big.open("w", encoding="utf-8") as handle:
-        handle.write(_line_capture([]))
-        while handle.tell() < 50 * 1024 * 1024:
-            title, abstract = entries[count % len(entries)]
-            handle.write(f"{count} {title}\n{abstract}\n")
-            count += 1
-    (tmp_path / "seeds" / "sources.yml").write_text(
-        "- file: big.txt\n  title: Big\n  captured: 2026-11-22\n", encoding="utf-8")
+    (tmp_path / "seeds").mkdir()
+    count, manifest = 0, ""
+    for part in range(6):  # 50 MB in captures just under the size limit each (limits.MAX_CAPTURE_BYTES)
+        if count * 1400 >= 50 * 1024 * 1024:
+            break
+        with (tmp_path / "seeds" / f"big{part}.txt").open("w", encoding="utf-8") as handle:
+            handle.write(_line_capture([]))
+            while handle.tell() < MAX_CAPTURE_BYTES - 16 * 1024 and count * 1400 < 50 * 1024 * 1024:
+                title, abstract = entries[count % len(entries)]
+                handle.write(f"{count} {title}\n{abstract}\n")
+                count += 1
+        manifest += f"- file: big{part}.txt\n  title: Big {part}\n  captured: 2026-11-22\n"
+    (tmp_path / "seeds" / "sources.yml").write_text(manifest, encoding="utf-8")
     probe = (
         "import resource, sys, time\n"
         "from pathlib import Path\n"
