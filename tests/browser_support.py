@@ -81,6 +81,21 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
 
 
+@contextmanager
+def running_chromium():
+    """A headless Chromium for a module's tests (a skip, or a failure under
+    PAPERSHELF_REQUIRE_BROWSER=1, without one), closed afterwards."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 class ConsoleLog:
     """Every console error, uncaught page error and failed same-origin request of a page."""
 

@@ -58,6 +58,13 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
+def project_with_papers(dest: Path, papers_yml: str) -> Path:
+    """`copy_project` with a seeds/papers.yml of hand-added papers (YAML text)."""
+    project = copy_project(dest)
+    (project / "seeds" / "papers.yml").write_text(papers_yml, encoding="utf-8")
+    return project
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     return copy_project(tmp_path / "project")

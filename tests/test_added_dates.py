@@ -12,7 +12,7 @@ from datetime import date
 
 import pytest
 
-from conftest import copy_project
+from conftest import copy_project, project_with_papers
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -73,11 +73,11 @@ def test_papers_yml_may_say_when_a_paper_was_added(tmp_path):
     from generator.errors import PapershelfError
     from generator.site import build_site
 
-    project = copy_project(tmp_path / "project")
-    (project / "seeds" / "papers.yml").write_text(
+    project = project_with_papers(
+        tmp_path / "project",
         "- title: A Hand Added Paper On Widgets\n  abstract: It adds widgets by hand.\n  added: 2026-12-02\n"
         "  authors: [Ada Lovelace, Alan Turing]\n"
-        "- title: Another Hand Added Paper Without A Date\n  abstract: No date given.\n", encoding="utf-8")
+        "- title: Another Hand Added Paper Without A Date\n  abstract: No date given.\n")
     site = build_site(project)
     by_title = {p.title: p for p in site.library.papers}
     assert by_title["A Hand Added Paper On Widgets"].added == "2026-12-02"

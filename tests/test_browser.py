@@ -28,8 +28,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from browser_support import (AXE_JS, DESKTOP, MOBILE, ROOT, SCREENSHOTS, ConsoleLog, launch_chromium,
-                             require, require_chromium, serve)
+from browser_support import (AXE_JS, DESKTOP, MOBILE, ROOT, SCREENSHOTS, ConsoleLog, require, require_chromium, running_chromium, serve)
 
 pytestmark = pytest.mark.browser
 
@@ -70,14 +69,8 @@ def site_url(built_site: Path):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with running_chromium() as chromium:
+        yield chromium
 
 
 class Session:

@@ -7,7 +7,7 @@ import re
 
 import bibtexparser
 
-from conftest import copy_project
+from conftest import project_with_papers
 
 
 def test_papers_bib_parses_with_one_unique_short_key_per_paper(seed_site):
@@ -24,11 +24,11 @@ def test_authors_year_month_and_eprint_reach_the_entry(tmp_path):
     from generator.render.bibtex import bibtex_entry, bibtex_keys
     from generator.site import build_site
 
-    project = copy_project(tmp_path / "project")
-    (project / "seeds" / "papers.yml").write_text(
+    project = project_with_papers(
+        tmp_path / "project",
         "- title: 'LoRA: Low-Rank Adaptation of Large Language Models'\n"
         "  abstract: We propose low-rank adaptation.\n  date: 2021-06-17\n"
-        "  authors: [Edward J. Hu, Yelong Shen, 'Müller, Jörg', Smith and Sons]\n", encoding="utf-8")
+        "  authors: [Edward J. Hu, Yelong Shen, 'Müller, Jörg', Smith and Sons]\n")
     site = build_site(project)
     paper = next(p for p in site.library.papers if p.title.startswith("LoRA: Low-Rank"))
     entry = bibtexparser.parse_string(site.pages["papers.bib"]).entries

@@ -510,18 +510,10 @@ def test_every_page_allows_exactly_its_theme_scripts(unescaped_note_site):
 
 @pytest.fixture(scope="module")
 def chromium():
-    from browser_support import require_chromium
+    from browser_support import running_chromium
 
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    from browser_support import launch_chromium
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with running_chromium() as browser:
+        yield browser
 
 
 def _outside(route) -> None:
