@@ -289,9 +289,6 @@ def on_env(env, config, files):
         env.globals["papershelf_shared"] = _shared_partial
         env.globals["papershelf_block"] = _shared_block
     env.loader = ChoiceLoader(loaders)
-    # Each build makes a new environment, so no template changes while it lives: not checking
-    # every template file's mtime at each include saves about 20 stat calls per page.
-    env.auto_reload = False
     _state.chrome, _state.env, _state.theme_scripts, _state.base_urls = {}, env, {}, {}
     return env
 
