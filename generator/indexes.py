@@ -11,7 +11,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import library as L
-from .errors import Problem
 from .export import papers_bib, papers_json
 from .library import Library
 from .render.feeds import atom_feed
@@ -20,9 +19,7 @@ from .render.lists import (newest_first, render_all_papers, render_home, render_
                            render_with_code)
 from .render.markup import Document, esc
 from .render.stats import render_stats
-from .slugs import RESERVED
 from .taxonomy import Taxonomy
-from .yamlio import YDict, YList, YStr, load_file, where
 
 
 def nav(lib: Library) -> list:
@@ -54,24 +51,6 @@ def _icon_svg(icon: str) -> str | None:
 def icon_svgs(taxonomy: Taxonomy) -> dict[str, str]:
     """Inline SVG of each theme's Material icon, read once from the installed theme."""
     return {t.icon: svg for t in taxonomy.themes if (svg := _icon_svg(t.icon)) is not None}
-
-
-def theme_page_problems(taxonomy: Taxonomy, tags_file: Path) -> list[Problem]:
-    """A theme whose page would take the place of one of the site's own (`themes/index.md` is
-    All themes) is an error at its slug in tags.yml. (tags.yml's loader checks a slug's form;
-    this is where its page goes. The file is read again for positions only when one is found.)"""
-    reserved = [theme.slug for theme in taxonomy.themes if theme.slug in RESERVED]
-    if not reserved:
-        return []
-    data, _ = load_file(tags_file)
-    found: dict[str, tuple[int, int]] = {}
-    themes = data.get("themes") if isinstance(data, YDict) else None
-    for item in themes if isinstance(themes, YList) else ():
-        if isinstance(item, YDict) and isinstance(item.get("slug"), YStr):
-            found.setdefault(str(item["slug"]), where(item["slug"]))
-    return [Problem(tags_file.name, *found.get(slug, (None, None)),
-                    f"theme slug '{slug}' is reserved: {L.theme_src(slug)} is one of the site's own pages "
-                    "(All themes); choose another slug") for slug in reserved]
 
 
 def index_pages(lib: Library, site_name: str, site_url: str) -> list[tuple[str, str, Document | str]]:

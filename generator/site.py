@@ -22,7 +22,7 @@ from .curation import Curation, apply_edits, load_curation
 from .dedup import merge_entries
 from .enriched import enrich_all
 from .errors import PapershelfError, Problem, raise_if_errors
-from .indexes import icon_svgs, index_pages, nav, theme_page_problems
+from .indexes import icon_svgs, index_pages, nav
 from .inputs import input_path
 from .library import Library
 from .limits import MAX_CAPTURE_BYTES
@@ -141,7 +141,6 @@ def load_inputs(root: Path, seeds: Path | None = None, strict: bool = False):
     icons = icon_svgs(taxonomy)
     problems += [Problem(TAGS_FILE, None, None, f"theme '{t.slug}': unknown icon '{t.icon}'")
                  for t in taxonomy.themes if t.icon not in icons]
-    problems += theme_page_problems(taxonomy, root / TAGS_FILE)
     raise_if_errors(problems, strict)
     return papers, sources, taxonomy, curation, problems
 

@@ -17,6 +17,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .errors import Problem
+from .slugs import RESERVED
 from .limits import MAX_REGEX_CHARS
 from .regex_safety import unsafe_reason
 from .validate import Checker, suggest
@@ -219,6 +220,10 @@ def _themes(value, parent: YDict, check: Checker) -> list[tuple[Theme, YDict]]:
             continue
         if slug in seen:
             check.error(item["slug"], f"theme '{slug}' is defined twice")
+            continue
+        if slug in RESERVED:  # its page would take the place of one of the site's own
+            check.error(item["slug"], f"theme slug '{slug}' is reserved: themes/{slug}.md is one of the site's "
+                                      "own pages (All themes); choose another slug")
             continue
         seen.add(slug)
         icon = check.string(item, "icon", "theme", required=False) or "material/tag-outline"
