@@ -89,15 +89,6 @@ def test_papers_yml_may_say_when_a_paper_was_added(tmp_path):
         build_site(project)
 
 
-def test_stats_count_papers_added_per_month_and_per_publication_year(seed_site):
-    stats = seed_site.pages["stats.md"].body
-    assert 'id="added-per-month"' in stats and 'id="per-year"' in stats
-    table = stats.split('id="added-per-month"', 1)[1].split("</table>", 1)[0]
-    assert "<td>2026-11</td>" in table and "<td>2025-12</td>" in table and "<td>2026-03</td>" in table
-    counted = sum(int(n) for n in __import__("re").findall(r"<td>\d{4}-\d\d</td><td>(\d+)</td>", table))
-    assert counted == len(seed_site.library.papers)
-
-
 def test_the_json_export_says_when_each_paper_was_added(seed_site):
     import json
 

@@ -1,109 +1,90 @@
-"""The Stats page: the list's shape as static SVG charts (pygal), rendered at build time.
+"""The Stats page: the list's shape in horizontal bar charts, rendered at build time.
 
-pygal draws the charts; we make its output deterministic (it stamps a random chart id and the
-date) and theme-aware (text uses currentColor, so it reads in light and dark palettes). Every
-chart has a caption and an equivalent data table for screen readers.
+Each chart is an HTML table styled as bars (`charts.bar_chart`), so its labels keep the page's
+font size on a phone as on a desktop, it needs no script, and it is its own data table for
+screen readers. Counts come from the `Library` (`in_theme`, `with_tag`, each paper's `added` and
+`year`), the same numbers the theme and tag pages show.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
-import pygal
-from pygal.style import Style
-
-from ..library import STATS, Library
+from ..library import STATS, Library, theme_src
+from .charts import Bar, bar_chart, data_table, month_label, month_range
 from .lists import page, tag_url
-from .markup import esc
+from .markup import esc, href
 
-_STYLE = Style(
-    background="transparent", plot_background="transparent", foreground="currentColor",
-    foreground_strong="currentColor", foreground_subtle="rgba(127,127,127,.35)", opacity=".9",
-    opacity_hover="1", font_family="inherit", label_font_size=12, major_label_font_size=12,
-    value_font_size=11, legend_font_size=12, title_font_size=14,
-    colors=("#3f51b5", "#26a69a", "#ef6c00", "#8e24aa", "#c0ca33", "#6d4c41", "#d81b60", "#00897b"),
-)
-_ID = re.compile(r"(chart-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
-_SCRIPT = re.compile(r"<script.*?</script>", re.S)  # pygal's tooltip config: useless with js=[], and CSP-unsafe
+TOP_TAGS = 15  # tags in the "Most used tags" chart; every tag is on the Tags page
 
 
-def _svg(chart, name: str, caption: str) -> str:
-    svg = chart.render(is_unicode=True)
-    svg = _SCRIPT.sub("", _COMMENT.sub("", _ID.sub(f"chart-{name}", svg)))
-    svg = re.sub(r' id="activate-serie-(\d+)"', rf' id="chart-{name}-serie-\1"', svg)  # unique per page
-    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{esc(caption)}" ', 1)
-    return f'<figure class="ps-chart">{svg}<figcaption>{esc(caption)}</figcaption></figure>'
+def _share(part: int, whole: int) -> str:
+    return f"({100 * part / whole:.0f}%)" if whole else ""
 
 
-def _chart(kind, **options):
-    return kind(style=_STYLE, js=[], width=760, height=340, disable_xml_declaration=True,
-                show_legend=options.pop("show_legend", False), print_values=False, **options)
+def _themes(lib: Library) -> list[str]:
+    themes = [t for t in lib.taxonomy.themes if lib.in_theme(t)]
+    count = {t.slug: len(lib.in_theme(t)) for t in themes}
+    ranked = sorted(themes, key=lambda t: -count[t.slug])  # stable: equal counts keep tags.yml's order
+    bars = [Bar(f'<a href="{href(STATS, theme_src(t.slug))}">{esc(t.title)}</a>', count[t.slug]) for t in ranked]
+    years = sorted({p.year for t in themes for p in lib.in_theme(t) if p.year})
+    buckets = [*map(str, years), "no date"]
+    per = {t.slug: Counter(str(p.year) if p.year else "no date" for p in lib.in_theme(t)) for t in ranked}
+    return ['<h2 id="per-theme">Papers per theme</h2>',
+            bar_chart("themes", "Papers per theme, most first", "Theme", "Papers", bars),
+            data_table("Papers per theme and publication year", ["Theme", *buckets, "Total"],
+                       [[esc(t.title), *[per[t.slug][b] for b in buckets], count[t.slug]] for t in ranked])]
 
 
-def _table(headers: list[str], rows: list[list[object]], caption: str) -> str:
-    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return (f'<details class="ps-data"><summary>{esc(caption)} (data)</summary><table><caption>{esc(caption)}'
-            f"</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></details>")
+def _tags(lib: Library) -> list[str]:
+    used = [(t, len(lib.with_tag(t))) for t in lib.taxonomy.tags if lib.with_tag(t)]
+    top = sorted(used, key=lambda item: (-item[1], item[0].label.casefold(), item[0].slug))[:TOP_TAGS]
+    bars = [Bar(f'<a href="{tag_url(STATS, t, lib.taxonomy)}">{esc(t.label)}</a>', n) for t, n in top]
+    caption = f"The {len(top)} most used of {len(used)} tags, with the number of papers carrying each"
+    return ['<h2 id="top-tags">Most used tags</h2>', bar_chart("tags", caption, "Tag", "Papers", bars),
+            f'<p class="ps-chart-note">Every tag and its papers: <a href="{href(STATS, "tags.md")}">Tags</a>.</p>']
+
+
+def _added(lib: Library) -> list[str]:
+    months = Counter(p.added[:7] for p in lib.papers if p.added)
+    if not months:
+        return []
+    timeline = month_range(min(months), max(months))
+    unknown = len(lib.papers) - sum(months.values())
+    caption = ("Papers added per month: the month the first list holding each paper was saved, every month "
+               "from the first to the last" + (f"; {unknown} papers with no known date added are not counted"
+                                               if unknown else ""))
+    bars = [Bar(month_label(m), months[m]) for m in timeline]
+    return ['<h2 id="added-per-month">Papers added per month</h2>',
+            bar_chart("added", caption, "Month", "Papers added", bars)]
+
+
+def _years(lib: Library) -> list[str]:
+    years = Counter(p.year for p in lib.papers if p.year)
+    undated = len(lib.papers) - sum(years.values())
+    caption = "Papers per publication year, where known" + (
+        f" ({undated} papers with no known publication date are not counted)" if undated else "")
+    bars = [Bar(str(y), years[y]) for y in sorted(years)]
+    return ['<h2 id="per-year">Papers per publication year</h2>',
+            bar_chart("years", caption, "Year", "Papers", bars)]
+
+
+def _code(lib: Library) -> list[str]:
+    total = len(lib.papers)
+    with_code = sum(1 for p in lib.papers if p.code)
+    caption = f"{with_code} of {total} papers {_share(with_code, total)} link to a code repository"
+    bars = [Bar("With a code link", with_code, _share(with_code, total)),
+            Bar("Without", total - with_code, _share(total - with_code, total))]
+    return ['<h2 id="code-share">Share with code</h2>', bar_chart("code", caption, "Link to code", "Papers", bars)]
 
 
 def render_stats(lib: Library) -> str:
-    papers = list(lib.papers)
-    parts = ['<div class="ps-stats">']
-    years = Counter(p.year for p in papers if p.year)
-    undated = sum(1 for p in papers if not p.year)
-    year_keys = sorted(years)
-    chart = _chart(pygal.Bar, title="Papers per publication year")
-    chart.x_labels = [str(y) for y in year_keys]
-    chart.add("papers", [years[y] for y in year_keys])
-    caption = f"Papers per publication year, where known ({undated} papers with no known publication date are not counted)"
-    parts += ['<h2 id="per-year">Papers per publication year</h2>', _svg(chart, "years", caption),
-              _table(["Year", "Papers"], [[y, years[y]] for y in year_keys] + [["no date", undated]], caption)]
-
-    months = Counter(p.added[:7] for p in papers if p.added)
-    month_keys = sorted(months)
-    if month_keys:
-        chart = _chart(pygal.Bar, title="Papers added per month", x_label_rotation=35)
-        chart.x_labels = month_keys
-        chart.add("papers", [months[m] for m in month_keys])
-        unknown = len(papers) - sum(months.values())
-        caption = "Papers added per month (the month the first list holding each was saved)" + (
-            f"; {unknown} papers with no known date added are not counted" if unknown else "")
-        parts += ['<h2 id="added-per-month">Papers added per month</h2>', _svg(chart, "added", caption),
-                  _table(["Month", "Papers added"], [[m, months[m]] for m in month_keys], caption)]
-
-    themes = [t for t in lib.taxonomy.themes if lib.in_theme(t)]
-    buckets = [*map(str, year_keys), "no date"]
-    chart = _chart(pygal.StackedBar, title="Papers per theme, stacked by year", show_legend=True,
-                   x_label_rotation=35, legend_at_bottom=True)
-    chart.x_labels = [t.title for t in themes]
-    per = {t.slug: Counter(str(p.year) if p.year else "no date" for p in lib.in_theme(t)) for t in themes}
-    for bucket in buckets:
-        chart.add(bucket, [per[t.slug][bucket] for t in themes])
-    caption = "Papers per theme, stacked by year"
-    parts += ['<h2 id="per-theme">Papers per theme</h2>', _svg(chart, "themes", caption),
-              _table(["Theme", *buckets, "Total"],
-                     [[esc(t.title), *[per[t.slug][b] for b in buckets], len(lib.in_theme(t))] for t in themes],
-                     caption)]
-
-    with_code = sum(1 for p in papers if p.code)
-    chart = _chart(pygal.Pie, title="Share of papers with a code link", inner_radius=0.5, show_legend=True)
-    chart.add("with code", with_code)
-    chart.add("without code", len(papers) - with_code)
-    share = f"{100 * with_code / len(papers):.0f}%" if papers else "0%"
-    caption = f"{with_code} of {len(papers)} papers ({share}) link to a code repository"
-    parts += ['<h2 id="code-share">Share with code</h2>', _svg(chart, "code", caption)]
-
-    counts = Counter(t for p in papers for t in p.tags).most_common(15)
-    chart = _chart(pygal.HorizontalBar, title="Most used tags")
-    chart.x_labels = [lib.taxonomy.tag(s).label for s, _ in counts][::-1]
-    chart.add("papers", [n for _, n in counts][::-1])
-    caption = "The 15 most used tags"
-    parts += ['<h2 id="top-tags">Most used tags</h2>', _svg(chart, "tags", caption),
-              _table(["Tag", "Papers"],
-                     [[f'<a href="{tag_url(STATS, lib.taxonomy.tag(s), lib.taxonomy)}">{esc(lib.taxonomy.tag(s).label)}</a>', n]
-                      for s, n in counts], caption)]
-    parts.append("</div>")
+    papers = lib.papers
+    added = sorted(p.added for p in papers if p.added)
+    summary = (f"{len(papers)} papers in {sum(1 for t in lib.taxonomy.themes if lib.in_theme(t))} themes, "
+               f"carrying {sum(1 for t in lib.taxonomy.tags if lib.with_tag(t))} tags")
+    if added:
+        summary += f", added between {month_label(added[0][:7])} and {month_label(added[-1][:7])}"
+    parts = ['<div class="ps-stats">', f'<p class="ps-stats-summary">{summary}.</p>',
+             *_themes(lib), *_tags(lib), *_added(lib), *_years(lib), *_code(lib), "</div>"]
     return page({"title": "Statistics", "description": "The shape of the list in charts"}, parts)
