@@ -87,4 +87,5 @@ def render_stats(lib: Library) -> str:
         summary += f", added between {month_label(added[0][:7])} and {month_label(added[-1][:7])}"
     parts = ['<div class="ps-stats">', f'<p class="ps-stats-summary">{summary}.</p>',
              *_themes(lib), *_tags(lib), *_added(lib), *_years(lib), *_code(lib), "</div>"]
-    return page({"title": "Statistics", "description": "The shape of the list in charts"}, parts)
+    # No table of contents (its headings are HTML, so it would be empty): the charts get its width.
+    return page({"title": "Statistics", "description": "The shape of the list in charts", "hide": ["toc"]}, parts)
