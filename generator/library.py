@@ -13,7 +13,7 @@ from .errors import Problem
 from .manifest import Source
 from .model import Paper
 from .render.markup import page_url
-from .taxonomy import FALLBACK_THEME, Tag, Taxonomy, Theme
+from .taxonomy import Tag, Taxonomy, Theme
 
 
 _UNBUILT = object()
@@ -45,7 +45,7 @@ class Library:
             # Themes whose tags it carries, but neither its primary nor its secondary theme:
             # listed there too, as "also tagged" (tags.yml order of first appearance).
             for theme in dict.fromkeys(tag_theme[t] for t in paper.tags if t in tag_theme):
-                if theme not in (paper.theme, paper.secondary_theme, FALLBACK_THEME):
+                if theme not in (paper.theme, paper.secondary_theme):
                     tagged_in.setdefault(theme, []).append(paper)
         object.__setattr__(self, "_by_theme", by_theme)
         object.__setattr__(self, "_by_secondary", by_secondary)

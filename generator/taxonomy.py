@@ -252,8 +252,8 @@ def _secondary_rule(data: YDict, check: Checker) -> Fraction | None:
     except (ValueError, ZeroDivisionError):
         ratio = None
     if ratio is None or not 0 < ratio <= 1:
-        check.key_error(value, "min_ratio", f"'min_ratio' of secondary_theme must be a number above 0 and at "
-                                            f"most 1, e.g. 0.5, not {raw!r}")
+        check.error(raw, f"'min_ratio' of secondary_theme must be a number above 0 and at most 1, e.g. 0.5, "
+                         f"not {raw!r}")
         return None
     return ratio
 
