@@ -100,8 +100,8 @@ def test_distillation_theme_lists_and_counts_every_paper_tagged_knowledge_distil
     tagged = {p.slug for p in lib.with_tag(lib.taxonomy.tag("knowledge-distillation"))}
     page = open_page(f"themes/{theme.slug}/")
     own = _slugs(page, "table#papers tbody td:first-child > a")
-    secondary = _slugs(page, "table#also-secondary tbody td:first-child > a")
-    also = _slugs(page, "table#also-tagged tbody td:first-child > a")
+    secondary = _slugs(page, "table#secondary-papers tbody td:first-child > a")
+    also = _slugs(page, "table#tagged-papers tbody td:first-child > a")
     assert own == [p.slug for p in lib.in_theme(theme)]
     assert secondary == [p.slug for p in lib.secondary_in(theme)]
     assert also == [p.slug for p in lib.tagged_in(theme)]
@@ -143,7 +143,7 @@ def test_paper_page_links_both_themes_and_keeps_its_reading_path_position(open_p
     assert _slugs(page, "p.ps-path a[rel=next]") == [next_slug]
     page.locator("p.ps-facts a.ps-theme-secondary").click()
     page.wait_for_url(re.compile(rf"/themes/{secondary.slug}/$"))
-    assert paper.slug in _slugs(page, "table#also-secondary tbody td:first-child > a")
+    assert paper.slug in _slugs(page, "table#secondary-papers tbody td:first-child > a")
 
 
 def test_paper_page_has_one_copy_button_for_its_bibtex(open_page, path_paper):

@@ -300,3 +300,12 @@ def test_check_reports_a_bad_pin_as_file_line(project):
     assert result.returncode == 1
     assert f"Error: curation.yml:{line}:22: unknown theme 'compresion' (did you mean 'compression'?) " \
            "(or 'none' for no secondary theme)" in result.stderr.splitlines(), result.stderr
+
+
+def test_theme_page_ids_are_unique(seed_site):
+    """Headings and tables of the three sections each have their own id (anchors and the
+    filters' data-table find them)."""
+    for src, page in seed_site.pages.items():
+        if src.startswith("themes/"):
+            ids = re.findall(r'\sid="([^"]+)"', page.body)
+            assert len(ids) == len(set(ids)), (src, sorted(i for i in ids if ids.count(i) > 1))

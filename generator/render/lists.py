@@ -204,11 +204,11 @@ def also_on_topic(theme, secondary: list[Paper], tagged: list[Paper], lib: Libra
              "<p>Papers whose main theme is another one, listed here as well.</p>"]
     if secondary:
         parts += [f'<h3 id="also-secondary">Secondary theme: {esc(theme.title)} ({len(secondary)})</h3>',
-                  paper_table(secondary, lib, src, filters=False, table_id="also-secondary")]
+                  paper_table(secondary, lib, src, filters=False, table_id="secondary-papers")]
     if tagged:
         parts += [f'<h3 id="also-tagged">Also tagged ({len(tagged)})</h3>',
                   "<p>They carry one of this theme's tags, though their tags score higher elsewhere.</p>",
-                  paper_table(tagged, lib, src, filters=False, table_id="also-tagged")]
+                  paper_table(tagged, lib, src, filters=False, table_id="tagged-papers")]
     return "\n".join(parts)
 
 
