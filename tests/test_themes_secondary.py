@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, papershelf
-from generator.curation import Edit, apply_edits, load_curation
+from generator.curation import apply_edits, load_curation
 from generator.library import paper_src, theme_src
+from generator.model import replace_paper
 from generator.render.markup import href
 from generator.site import build_site, load_inputs, remembered_tag_scores
 from generator.taxonomy import FALLBACK_THEME, load_taxonomy, rank, secondary_of
@@ -187,8 +188,6 @@ def _scored(inputs, slug):
     number = next(i for i, p in enumerate(papers) if p.slug == slug)
     scores, title = remembered_tag_scores(papers, taxonomy)[number]
     tags, theme = rank(scores, taxonomy, title)
-    from generator.model import replace_paper
-
     rules = replace_paper(papers[number], tags=tags, theme=theme,
                           secondary_theme=secondary_of(tags, scores, taxonomy, theme, title))
     return rules, scores, title
