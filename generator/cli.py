@@ -222,20 +222,22 @@ def explain(root: Path, slug: str, tag_name: str | None) -> None:
     tag_slug = taxonomy.resolve_tag(tag_name) if tag_name else None
     if tag_name and tag_slug is None:
         raise click.UsageError(f"no tag '{tag_name}'{suggest(tag_name, [t.slug for t in taxonomy.tags])}")
-    lines, rule_tags, rule_theme = hit_lines(paper, taxonomy)
+    lines, rule_tags, rule_theme, rule_secondary = hit_lines(paper, taxonomy)
     click.echo(f"{paper.title}\n  from: {', '.join(paper.origins)}\n\nTags that scored (+ given), "
                "with what counted, where, and its score:")
     click.echo("\n".join(lines) or "  (none)")
     if tag_slug:
         click.echo("\n" + "\n".join(why_not_lines(paper, taxonomy, tag_slug)))
-    click.echo(f"\nBy the rules: tags {', '.join(rule_tags) or '(none)'}; theme {rule_theme}")
+    click.echo(f"\nBy the rules: tags {', '.join(rule_tags) or '(none)'}; theme {rule_theme}; "
+               f"secondary theme {rule_secondary or '(none)'}")
     edit = curation.edits.get(slug)
     if edit:
         click.echo("Curation edits (curation.yml): " + ", ".join(
             f"{k}={v!r}" for k, v in vars(edit).items() if k != "slug" and v not in ((), None, False)))
     else:
         click.echo("Curation edits: none")
-    click.echo(f"Final: tags {', '.join(paper.tags) or '(none)'}; theme {paper.theme}"
+    click.echo(f"Final: tags {', '.join(paper.tags) or '(none)'}; theme {paper.theme}; "
+               f"secondary theme {paper.secondary_theme or '(none)'}"
                + (f"; status {paper.status}" if paper.status else "") + ("; hidden" if paper.hidden else ""))
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from .errors import Problem
 from .model import STATUSES, Paper, replace_paper
 from .slugs import RESERVED
-from .taxonomy import MAX_TAGS, Taxonomy, theme_of
+from .taxonomy import FALLBACK_THEME, MAX_TAGS, NO_THEME, Taxonomy, secondary_of, theme_of
 from .validate import Checker, suggest
 from .yamlio import YDict, YList, load_file, where
 
@@ -33,6 +33,8 @@ class Edit:
     hidden: bool = False
     note: str | None = None
     status: str | None = None
+    secondary_theme: str | None = None  # pinned secondary theme
+    no_secondary: bool = False  # `secondary_theme: none`: no secondary theme, whatever the rules say
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,8 @@ def _edits(value, parent: YDict, slugs: set[str], taxonomy: Taxonomy | None, che
         if not isinstance(item, YDict):
             check.error(key_at, f"edits for '{slug}' must be a mapping (tags_add, theme, note, ...)")
             continue
-        check.keys(item, {"tags_add", "tags_remove", "theme", "hidden", "note", "status"}, f"'{slug}'")
+        check.keys(item, {"tags_add", "tags_remove", "theme", "secondary_theme", "hidden", "note", "status"},
+                   f"'{slug}'")
         resolved: dict[str, list[str]] = {}
         for key in ("tags_add", "tags_remove"):
             resolved[key] = []
@@ -116,6 +119,7 @@ def _edits(value, parent: YDict, slugs: set[str], taxonomy: Taxonomy | None, che
         if theme is not None and taxonomy and theme not in theme_slugs:
             check.error(item["theme"], f"unknown theme '{theme}'{suggest(theme, theme_slugs)}")
             theme = None
+        secondary = _secondary_pin(item, theme, theme_slugs if taxonomy else None, check)
         status = check.string(item, "status", "", required=False)
         if status is not None and status not in STATUSES:
             check.error(item["status"], f"unknown status '{status}' (one of: {', '.join(STATUSES)})"
@@ -126,8 +130,33 @@ def _edits(value, parent: YDict, slugs: set[str], taxonomy: Taxonomy | None, che
             check.error(item["note"], f"note is longer than {MAX_NOTE} characters")
             note = None
         edits[slug] = Edit(slug, tuple(resolved["tags_add"]), tuple(resolved["tags_remove"]), theme,
-                           check.boolean(item, "hidden"), note, status)
+                           check.boolean(item, "hidden"), note, status,
+                           secondary if secondary != NO_SECONDARY else None, secondary == NO_SECONDARY)
     return edits
+
+
+NO_SECONDARY = NO_THEME  # `secondary_theme: none` (tags.yml cannot make a theme of that slug)
+
+
+def _secondary_pin(item: YDict, theme: str | None, theme_slugs: set[str] | None, check: Checker) -> str | None:
+    """A paper's `secondary_theme:` pin: a theme slug, NO_SECONDARY, or None (not pinned or
+    wrong). Not `other` (the fallback is no topic) and not the same as its pinned `theme:`."""
+    secondary = check.string(item, "secondary_theme", "", required=False)
+    if secondary is None or secondary == NO_SECONDARY:
+        return secondary
+    if secondary == FALLBACK_THEME:
+        check.error(item["secondary_theme"], f"'{FALLBACK_THEME}' cannot be a secondary theme (it holds the papers "
+                    f"no theme fits); write 'secondary_theme: {NO_SECONDARY}' for no secondary theme")
+        return None
+    if theme_slugs is not None and secondary not in theme_slugs:
+        check.error(item["secondary_theme"], f"unknown theme '{secondary}'{suggest(secondary, theme_slugs)} "
+                    f"(or '{NO_SECONDARY}' for no secondary theme)")
+        return None
+    if secondary == theme:
+        check.error(item["secondary_theme"], f"secondary theme '{secondary}' is the same as the pinned theme; "
+                    "choose another, or leave it out")
+        return None
+    return secondary
 
 
 def _paths(value, parent: YDict, slugs: set[str], check: Checker) -> tuple[ReadingPath, ...]:
@@ -187,7 +216,11 @@ def _paths(value, parent: YDict, slugs: set[str], check: Checker) -> tuple[Readi
 
 def apply_edits(paper: Paper, edit: Edit | None, taxonomy: Taxonomy, scores: dict[str, int],
                 title: dict[str, int] | None = None) -> Paper:
-    """The paper with its curator's edits: tags added/removed, theme pinned, note, status, hidden."""
+    """The paper with its curator's edits: tags added/removed, themes pinned, note, status, hidden.
+
+    Where the tags or the primary theme changed, the secondary theme is worked out again from
+    the rule (`taxonomy.secondary_of`) unless it is pinned too; a pinned secondary theme that
+    turns out to be the paper's primary one is dropped (a paper is listed once per theme)."""
     if edit is None:
         return paper
     tags = [t for t in paper.tags if t not in edit.tags_remove]
@@ -195,6 +228,15 @@ def apply_edits(paper: Paper, edit: Edit | None, taxonomy: Taxonomy, scores: dic
         if tag not in tags:
             tags.insert(0, tag)  # a curator's tag is stronger than any rule
     tags = tags[: max(MAX_TAGS, len(edit.tags_add))]
-    theme = edit.theme or (theme_of(tags, scores, taxonomy, title) if (edit.tags_add or edit.tags_remove) else paper.theme)
-    return replace_paper(paper, tags=tuple(tags), theme=theme, note=edit.note,
-                               status=edit.status, hidden=edit.hidden)
+    retagged = bool(edit.tags_add or edit.tags_remove)
+    theme = edit.theme or (theme_of(tags, scores, taxonomy, title) if retagged else paper.theme)
+    if edit.no_secondary:
+        secondary = None
+    elif edit.secondary_theme:
+        secondary = edit.secondary_theme if edit.secondary_theme != theme else None
+    elif retagged or edit.theme:
+        secondary = secondary_of(tags, scores, taxonomy, theme, title)
+    else:
+        secondary = paper.secondary_theme
+    return replace_paper(paper, tags=tuple(tags), theme=theme, secondary_theme=secondary, note=edit.note,
+                         status=edit.status, hidden=edit.hidden)

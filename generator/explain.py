@@ -13,7 +13,7 @@ import re
 
 from .matching import rule_hits, rule_text
 from .model import Paper
-from .taxonomy import MAX_TAGS, MIN_SCORE, Hit, Rule, Tag, Taxonomy, rank
+from .taxonomy import MAX_TAGS, MIN_SCORE, Hit, Rule, Tag, Taxonomy, rank, secondary_of
 
 _WORDS = re.compile(r"[0-9a-z]+")
 
@@ -28,11 +28,13 @@ def _needed(tag: Tag, title_score: int) -> str:
             f"found only in the abstract, needs {tag.min_abstract_score}")
 
 
-def hit_lines(paper: Paper, taxonomy: Taxonomy) -> tuple[list[str], tuple[str, ...], str]:
-    """Lines for every tag that scored (+ given, - not), and the rules' tags and theme."""
+def hit_lines(paper: Paper, taxonomy: Taxonomy) -> tuple[list[str], tuple[str, ...], str, str | None]:
+    """Lines for every tag that scored (+ given, - not), and the rules' tags, theme and
+    secondary theme."""
     hits = rule_hits(paper.title, paper.abstract, taxonomy)
     scores, titles = _totals(hits), _totals(hits, title_only=True)
     tags, theme = rank(scores, taxonomy, titles)
+    secondary = secondary_of(tags, scores, taxonomy, theme, titles)
     lines = []
     for slug in sorted(hits, key=lambda s: (-scores[s], -titles[s], s)):
         tag = taxonomy.tag(slug)
@@ -41,7 +43,7 @@ def hit_lines(paper: Paper, taxonomy: Taxonomy) -> tuple[list[str], tuple[str, .
         for hit in hits[slug]:
             strings = ", ".join(repr(s) for s in hit.strings) or repr(hit.rule)
             lines.append(f"        {hit.where:8} {hit.score}  {strings}  (rule {hit.rule!r})")
-    return lines, tags, theme
+    return lines, tags, theme, secondary
 
 
 def _near(rule: Rule, text: str, shown: str) -> str | None:

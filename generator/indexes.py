@@ -26,8 +26,8 @@ def nav(lib: Library) -> list:
     """Home, Themes (with counts), Reading paths, Tags, and the other index pages. No papers:
     Material renders the whole nav into every page."""
     # Material prints nav titles raw (and they override the page's own title): escape them.
-    themes = [{f"{esc(t.title)} ({len(lib.in_theme(t))})": L.theme_src(t.slug)}
-              for t in lib.taxonomy.themes if lib.in_theme(t)]
+    themes = [{f"{esc(t.title)} ({nav_count(lib, t)})": L.theme_src(t.slug)}
+              for t in lib.taxonomy.themes if lib.has_papers(t)]
     paths = [{esc(p.title): L.path_src(p.slug)} for p in lib.paths]
     return [
         {"Home": L.HOME},
@@ -38,6 +38,12 @@ def nav(lib: Library) -> list:
                     {"Papers with code": L.WITH_CODE}, {"Statistics": L.STATS}]},
         {"About": "about.md"},
     ]
+
+
+def nav_count(lib: Library, theme) -> str:
+    """'20 + 45': its own papers, plus those also on its topic (secondary theme or its tags)."""
+    also = lib.also_in(theme)
+    return f"{len(lib.in_theme(theme))} + {also}" if also else str(len(lib.in_theme(theme)))
 
 
 @lru_cache(maxsize=None)
@@ -58,7 +64,7 @@ def index_pages(lib: Library, site_name: str, site_url: str) -> list[tuple[str, 
     each as (docs path, what it is, its page or text): two at one path are an error of the
     site (`library.page_collisions`), never one replacing the other."""
     icons = icon_svgs(lib.taxonomy)
-    themes = [theme for theme in lib.taxonomy.themes if lib.in_theme(theme)]
+    themes = [theme for theme in lib.taxonomy.themes if lib.has_papers(theme)]
     papers = list(lib.papers)
     made: list[tuple[str, str, Document | str]] = [
         (L.HOME, "the home page", render_home(lib, icons)),

@@ -32,12 +32,24 @@ class Library:
         object.__setattr__(self, "by_slug", {p.slug: p for p in self.papers})
         object.__setattr__(self, "source_titles", {s.file: s.title for s in self.sources})
         by_theme: dict[str, list[Paper]] = {}
+        by_secondary: dict[str, list[Paper]] = {}
+        tagged_in: dict[str, list[Paper]] = {}
         by_tag: dict[str, list[Paper]] = {}
+        tag_theme = {tag.slug: tag.theme for tag in self.taxonomy.tags}
         for paper in self.papers:  # indexes built once: pages ask for them thousands of times
             by_theme.setdefault(paper.theme, []).append(paper)
+            if paper.secondary_theme:
+                by_secondary.setdefault(paper.secondary_theme, []).append(paper)
             for tag in paper.tags:
                 by_tag.setdefault(tag, []).append(paper)
+            # Themes whose tags it carries, but neither its primary nor its secondary theme:
+            # listed there too, as "also tagged" (tags.yml order of first appearance).
+            for theme in dict.fromkeys(tag_theme[t] for t in paper.tags if t in tag_theme):
+                if theme not in (paper.theme, paper.secondary_theme):
+                    tagged_in.setdefault(theme, []).append(paper)
         object.__setattr__(self, "_by_theme", by_theme)
+        object.__setattr__(self, "_by_secondary", by_secondary)
+        object.__setattr__(self, "_tagged_in", tagged_in)
         object.__setattr__(self, "_by_tag", by_tag)
         # A hidden paper is off its reading paths too: numbering, totals and previous/next
         # links count only the papers on the site.
@@ -73,13 +85,34 @@ class Library:
         return self.source_titles.get(file, file)  # type: ignore[attr-defined]
 
     def in_theme(self, theme: Theme) -> list[Paper]:
+        """The theme's own papers: those with it as primary theme, in site order."""
         return list(self._by_theme.get(theme.slug, ()))  # type: ignore[attr-defined]
+
+    def secondary_in(self, theme: Theme) -> list[Paper]:
+        """The papers with it as secondary theme, in site order."""
+        return list(self._by_secondary.get(theme.slug, ()))  # type: ignore[attr-defined]
+
+    def tagged_in(self, theme: Theme) -> list[Paper]:
+        """The papers carrying one of its tags that have it as neither primary nor secondary
+        theme, in site order."""
+        return list(self._tagged_in.get(theme.slug, ()))  # type: ignore[attr-defined]
+
+    def also_in(self, theme: Theme) -> int:
+        """How many papers its page lists besides its own ("also on this topic")."""
+        return len(self._by_secondary.get(theme.slug, ())) + len(self._tagged_in.get(theme.slug, ()))  # type: ignore[attr-defined]
+
+    def has_papers(self, theme: Theme) -> bool:
+        """Whether the theme has a page: papers of its own, or papers also on its topic."""
+        return bool(self._by_theme.get(theme.slug) or self.also_in(theme))  # type: ignore[attr-defined]
 
     def with_tag(self, tag: Tag) -> list[Paper]:
         return list(self._by_tag.get(tag.slug, ()))  # type: ignore[attr-defined]
 
     def theme_of(self, paper: Paper) -> Theme | None:
         return self.taxonomy.theme(paper.theme)
+
+    def secondary_theme_of(self, paper: Paper) -> Theme | None:
+        return self.taxonomy.theme(paper.secondary_theme) if paper.secondary_theme else None
 
     def paths_with(self, slug: str) -> list[tuple[ReadingPath, int]]:
         """Every reading path the paper is on, with its 0-based position among the visible steps."""

@@ -60,7 +60,8 @@ class Paper:
     origins: tuple[str, ...]  # "file:line" of every entry merged into this record
     added: str | None = None  # ISO YYYY-MM-DD: the earliest date a list it came from was captured
     arxiv: str | None = None  # arXiv identifier (e.g. 2106.09685), from seeds/metadata.yml
-    theme: str = "other"
+    theme: str = "other"  # the primary theme: the one page that lists it first, its nav and feed
+    secondary_theme: str | None = None  # a second topic it is also listed under (taxonomy.secondary_of)
     tags: tuple[str, ...] = ()  # tag slugs, strongest first
     status: str | None = None
     note: str | None = None

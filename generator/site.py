@@ -35,7 +35,7 @@ from .render.lists import sort_key
 from .render.markup import Document
 from .render.paper import render_paper
 from .sources import reader_for
-from .taxonomy import Taxonomy, load_taxonomy, rank
+from .taxonomy import Taxonomy, load_taxonomy, rank, secondary_of
 
 TAGS_FILE = "tags.yml"
 CURATION_FILE = "curation.yml"
@@ -191,11 +191,12 @@ def remembered_tag_scores(papers: list[Paper], taxonomy: Taxonomy,
 
 def classify(papers: list[Paper], taxonomy: Taxonomy, curation: Curation,
              corpus: Corpus | None = None) -> list[Paper]:
-    """Tags and theme from the rules, then the curator's edits on top."""
+    """Tags, primary and secondary theme from the rules, then the curator's edits on top."""
     out = []
     for paper, (scores, title) in zip(papers, remembered_tag_scores(papers, taxonomy, corpus)):
         tags, theme = rank(scores, taxonomy, title)
-        paper = replace_paper(paper, tags=tags, theme=theme)
+        paper = replace_paper(paper, tags=tags, theme=theme,
+                              secondary_theme=secondary_of(tags, scores, taxonomy, theme, title))
         out.append(apply_edits(paper, curation.edits.get(paper.slug), taxonomy, scores, title))
     return out
 

@@ -5,7 +5,9 @@ scoring at least MIN_SCORE with a hit in the title, or at least MIN_ABSTRACT_SCO
 `min_abstract_score`) from the abstract alone, strongest first, at most MAX_TAGS: two passing
 mentions in an abstract are not what a paper is about, so a paper may have no tag. Its theme
 is the theme whose tags score highest together (ties: the one with more title evidence, then
-the one with the strongest tag), or `other` when it has no tag.
+the one with the strongest tag), or `other` when it has no tag. Its secondary theme, if tags.yml
+has a `secondary_theme: {min_ratio: R}` rule, is the next theme in that order whose tags score
+at least R times the best theme's: a paper on two topics is listed on both theme pages.
 
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
 
@@ -27,6 +30,7 @@ MIN_SCORE = 2
 MIN_ABSTRACT_SCORE = 3  # a tag found only in the abstract (tags.yml's header says so; per tag: min_abstract_score)
 MAX_TAGS = 6
 FALLBACK_THEME = "other"
+NO_THEME = "none"  # curation.yml's `secondary_theme: none`: so no theme may have this slug
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _ICON = re.compile(r"^(material|fontawesome/[a-z]+|octicons|simple)/[a-z0-9-]+$")
 
@@ -76,6 +80,10 @@ class Hit:
 class Taxonomy:
     themes: tuple[Theme, ...]
     tags: tuple[Tag, ...]
+    # tags.yml `secondary_theme: {min_ratio: R}`: a second theme scoring at least R times the
+    # best one is the paper's secondary theme. None (the setting left out): no secondary themes.
+    # A Fraction, so "0.3" compares exactly (0.3 * 10 is not 3 in floating point).
+    secondary_min_ratio: Fraction | None = None
 
     def theme(self, slug: str) -> Theme | None:
         return self._theme_index.get(slug)
@@ -152,12 +160,10 @@ def rank(scores: dict[str, int], taxonomy: Taxonomy,
     return tuple(tags), theme_of(tags, scores, taxonomy, title)
 
 
-def theme_of(tags, scores: dict[str, int], taxonomy: Taxonomy, title: dict[str, int] | None = None) -> str:
-    """The theme whose tags add up to the highest score; on a tie, the one whose tags have more
-    title evidence, then the one with the single strongest tag; theme order only after that."""
-    title = title or {}
-    theme_order = taxonomy._theme_order
-    totals: dict[str, list[int]] = {}  # theme -> [score, title score, strongest tag]
+def _theme_totals(tags, scores: dict[str, int], taxonomy: Taxonomy,
+                  title: dict[str, int]) -> dict[str, list[int]]:
+    """Theme -> [its tags' summed score, their title score, its strongest tag's score]."""
+    totals: dict[str, list[int]] = {}
     for slug in tags:
         tag = taxonomy.tag(slug)
         if tag and tag.theme != FALLBACK_THEME:
@@ -166,9 +172,38 @@ def theme_of(tags, scores: dict[str, int], taxonomy: Taxonomy, title: dict[str, 
             total[0] += score
             total[1] += title.get(slug, 0)
             total[2] = max(total[2], score)
+    return totals
+
+
+def _ranked_themes(totals: dict[str, list[int]], taxonomy: Taxonomy) -> list[str]:
+    """Themes best first: highest total, then more title evidence, then the strongest tag,
+    then theme order (and slug, so the order never depends on the tags' order)."""
+    order = taxonomy._theme_order
+    return sorted(totals, key=lambda t: (-totals[t][0], -totals[t][1], -totals[t][2], order.get(t, 0), t))
+
+
+def theme_of(tags, scores: dict[str, int], taxonomy: Taxonomy, title: dict[str, int] | None = None) -> str:
+    """The theme whose tags add up to the highest score; on a tie, the one whose tags have more
+    title evidence, then the one with the single strongest tag; theme order only after that."""
+    ranked = _ranked_themes(_theme_totals(tags, scores, taxonomy, title or {}), taxonomy)
+    return ranked[0] if ranked else FALLBACK_THEME
+
+
+def secondary_of(tags, scores: dict[str, int], taxonomy: Taxonomy, primary: str,
+                 title: dict[str, int] | None = None) -> str | None:
+    """The paper's secondary theme: the best-ranked theme other than `primary` whose tags score
+    at least `secondary_min_ratio` times the best theme's total, or None. The best total, not
+    the primary's, is the yardstick, so a curator's pinned primary leaves the rules' own best
+    theme as the secondary (DistilBERT pinned to Distillation keeps Architectures)."""
+    ratio = taxonomy.secondary_min_ratio
+    if ratio is None:
+        return None
+    totals = _theme_totals(tags, scores, taxonomy, title or {})
     if not totals:
-        return FALLBACK_THEME
-    return min(totals, key=lambda t: (-totals[t][0], -totals[t][1], -totals[t][2], theme_order.get(t, 0), t))
+        return None
+    best = max(total[0] for total in totals.values())
+    return next((theme for theme in _ranked_themes(totals, taxonomy)
+                 if theme != primary and totals[theme][0] >= ratio * best), None)
 
 
 # ---------------------------------------------------------------- loading and validation
@@ -185,7 +220,7 @@ def load_taxonomy(path: Path) -> tuple[Taxonomy | None, list[Problem]]:
     if not isinstance(data, YDict):
         check.error(data, "must be a mapping with 'themes' and 'tags'")
         return None, check.problems
-    check.keys(data, {"themes", "tags"}, "tags.yml")
+    check.keys(data, {"themes", "tags", "secondary_theme"}, "tags.yml")
     placed = _themes(data.get("themes"), data, check)
     themes = [theme for theme, _ in placed]
     tags = _tags(data.get("tags"), data, {t.slug for t in themes}, check)
@@ -193,9 +228,34 @@ def load_taxonomy(path: Path) -> tuple[Taxonomy | None, list[Problem]]:
     for theme, item in placed:
         if theme.slug != FALLBACK_THEME and theme.slug not in used:
             check.error(item, f"theme '{theme.slug}' is empty: no tag belongs to it")
+    ratio = _secondary_rule(data, check)
     if any(p.severity == "error" for p in check.problems):
         return None, check.problems
-    return Taxonomy(tuple(themes), tuple(tags)), check.problems
+    return Taxonomy(tuple(themes), tuple(tags), ratio), check.problems
+
+
+def _secondary_rule(data: YDict, check: Checker) -> Fraction | None:
+    """`secondary_theme: {min_ratio: R}`, R a number above 0 and at most 1 (None: left out)."""
+    if "secondary_theme" not in data:
+        return None
+    value = data["secondary_theme"]
+    if not isinstance(value, YDict):
+        check.key_error(data, "secondary_theme", "'secondary_theme' must be a mapping like {min_ratio: 0.5}")
+        return None
+    check.keys(value, {"min_ratio"}, "secondary_theme")
+    raw = value.get("min_ratio")
+    if raw is None:
+        check.error(value, "secondary_theme is missing 'min_ratio' (a number above 0 and at most 1, e.g. 0.5)")
+        return None
+    try:
+        ratio = Fraction(str(raw).strip()) if isinstance(raw, str) else None
+    except (ValueError, ZeroDivisionError):
+        ratio = None
+    if ratio is None or not 0 < ratio <= 1:
+        check.error(raw, f"'min_ratio' of secondary_theme must be a number above 0 and at most 1, e.g. 0.5, "
+                         f"not {raw!r}")
+        return None
+    return ratio
 
 
 def _themes(value, parent: YDict, check: Checker) -> list[tuple[Theme, YDict]]:
@@ -224,6 +284,10 @@ def _themes(value, parent: YDict, check: Checker) -> list[tuple[Theme, YDict]]:
         if slug in RESERVED:  # its page would take the place of one of the site's own
             check.error(item["slug"], f"theme slug '{slug}' is reserved: themes/{slug}.md is one of the site's "
                                       "own pages (All themes); choose another slug")
+            continue
+        if slug == NO_THEME:
+            check.error(item["slug"], f"theme slug '{NO_THEME}' is reserved: 'secondary_theme: {NO_THEME}' in "
+                                      "curation.yml means no secondary theme; choose another slug")
             continue
         seen.add(slug)
         icon = check.string(item, "icon", "theme", required=False) or "material/tag-outline"

@@ -167,30 +167,62 @@ def render_theme(theme, lib: Library) -> str:
         f'<a class="ps-tag" href="{tag_url(src, lib.taxonomy.tag(s), lib.taxonomy)}">{esc(lib.taxonomy.tag(s).label)} '
         f"<small>{n}</small></a>"
         for s, n in sorted(tag_counts.items(), key=lambda kv: (-kv[1], kv[0])) if lib.taxonomy.tag(s))
+    secondary, tagged = lib.secondary_in(theme), lib.tagged_in(theme)
     body = [
         '<div class="ps-theme-page">',
         f'<p class="ps-lead">{esc(theme.description)}</p>',
-        f'<p class="ps-counts"><strong>{len(papers)}</strong> papers, <strong>{with_code}</strong> with code. '
+        f'<p class="ps-counts">{theme_counts(theme, lib)} <strong>{with_code}</strong> of its own papers have code. '
         f'<a href="{href(src, f"feed-{theme.slug}.xml")}">Atom feed</a></p>',
         f'<h2 id="tags">Tags in this theme</h2><p class="ps-tag-list">{chips}</p>' if chips else "",
         '<h2 id="papers-table">Papers</h2>',
-        paper_table(papers, lib, src) if papers else "<p>No papers yet.</p>",
+        paper_table(papers, lib, src) if papers else "<p>No papers with this as their main theme yet.</p>",
+        also_on_topic(theme, secondary, tagged, lib, src),
         "</div>",
     ]
     return page({"title": esc(theme.title), "description": esc(theme.description), "icon": theme.icon,
                  "feed": f"feed-{theme.slug}.xml"}, body)
 
 
+def theme_counts(theme, lib: Library) -> str:
+    """'<strong>20</strong> papers, plus <strong>45</strong> also on this topic (12 with it as
+    secondary theme, 33 that carry its tags).': what its page lists, both parts."""
+    own, secondary, tagged = len(lib.in_theme(theme)), len(lib.secondary_in(theme)), len(lib.tagged_in(theme))
+    text = f"<strong>{own}</strong> paper{'s' if own != 1 else ''}"
+    if not secondary + tagged:
+        return text + "."
+    parts = ([f"{secondary} with it as secondary theme"] if secondary else []) + \
+        ([f"{tagged} that carry its tags"] if tagged else [])
+    return f"{text}, plus <strong>{secondary + tagged}</strong> also on this topic ({', '.join(parts)})."
+
+
+def also_on_topic(theme, secondary: list[Paper], tagged: list[Paper], lib: Library, src: str) -> str:
+    """The papers of other themes that belong here too, in two tables that say why: this is
+    their secondary theme, or they carry one of its tags (their own theme is in each row)."""
+    if not secondary and not tagged:
+        return ""
+    parts = ['<h2 id="also-on-this-topic">Also on this topic</h2>',
+             "<p>Papers whose main theme is another one, listed here as well.</p>"]
+    if secondary:
+        parts += [f'<h3 id="also-secondary">Secondary theme: {esc(theme.title)} ({len(secondary)})</h3>',
+                  paper_table(secondary, lib, src, filters=False, table_id="secondary-papers")]
+    if tagged:
+        parts += [f'<h3 id="also-tagged">Also tagged ({len(tagged)})</h3>',
+                  "<p>They carry one of this theme's tags, though their tags score higher elsewhere.</p>",
+                  paper_table(tagged, lib, src, filters=False, table_id="tagged-papers")]
+    return "\n".join(parts)
+
+
 def theme_cards(lib: Library, src: str, icons: dict[str, str]) -> str:
     cards = []
     for theme in lib.taxonomy.themes:
-        papers = lib.in_theme(theme)
-        if not papers:
+        if not lib.has_papers(theme):
             continue
+        papers, also = lib.in_theme(theme), lib.also_in(theme)
+        count = f"{len(papers)} papers" + (f" + {also} also on this topic" if also else "")
         cards.append(
             f'<li><p><span class="twemoji">{icons.get(theme.icon, "")}</span> '
             f'<a href="{href(src, theme_src(theme.slug))}"><strong>{esc(theme.title)}</strong></a> '
-            f'<small>{len(papers)} papers</small></p><p>{esc(theme.description)}</p></li>')
+            f'<small>{count}</small></p><p>{esc(theme.description)}</p></li>')
     return '<div class="grid cards ps-cards"><ul>' + "".join(cards) + "</ul></div>"
 
 

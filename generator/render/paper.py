@@ -54,6 +54,8 @@ def paper_meta(paper: Paper, lib: Library) -> dict:
         meta["lists"] = list(paper.lists)
     if paper.theme is not None:
         meta["theme"] = paper.theme
+    if paper.secondary_theme is not None:
+        meta["secondary_theme"] = paper.secondary_theme
     labels = lib.memo(("labels",), lambda: {tag.slug: tag_name(tag) for tag in lib.taxonomy.tags})
     tags = [labels[slug] for slug in paper.tags if slug in labels]  # (a tag tags.yml no longer has: none)
     if tags:
@@ -130,9 +132,11 @@ def header(paper: Paper, lib: Library, src: str) -> str:
         facts.append(f"{paper.authors_count} author{'s' if paper.authors_count != 1 else ''}")
     if paper.upvotes is not None:
         facts.append(f'<span title="upvotes on the listing">&#9650; {paper.upvotes}</span>')
-    theme = lib.theme_of(paper)
+    theme, secondary = lib.theme_of(paper), lib.secondary_theme_of(paper)
     if theme:
-        facts.append(f'Theme: <a class="ps-theme" href="{href(src, theme_src(theme.slug))}">{esc(theme.title)}</a>')
+        also = (f' (also <a class="ps-theme-secondary" href="{href(src, theme_src(secondary.slug))}" '
+                f'title="secondary theme">{esc(secondary.title)}</a>)') if secondary else ""
+        facts.append(f'Theme: <a class="ps-theme" href="{href(src, theme_src(theme.slug))}">{esc(theme.title)}</a>{also}')
     if paper.status:
         facts.append(f'<span class="ps-status ps-status--{esc(paper.status)}">{esc(STATUS_LABELS[paper.status])}</span>')
     parts = [authors_line(paper)] if paper.authors else []
@@ -263,7 +267,8 @@ def render_paper(paper: Paper, lib: Library, index_chars: int | None = None) -> 
     body.append(lib.memo(("lists", paper.lists), lambda: '<ul class="ps-lists" data-search-exclude>' + "".join(
         f"<li>{esc(lib.list_title(f))}</li>" for f in paper.lists) + "</ul>"))  # the same for many papers
     body.append('<h2 id="cite" data-search-exclude>Cite</h2>')
-    body.append('<div class="ps-cite" data-search-exclude><pre><code class="ps-bibtex">' + esc(paper_bibtex(paper, lib))
+    # One copy button: ours, which says what it copies; `no-copy` keeps Material's off this <pre>.
+    body.append('<div class="ps-cite no-copy" data-search-exclude><pre><code class="ps-bibtex">' + esc(paper_bibtex(paper, lib))
                 .replace("\n", "&#10;") + "</code></pre>"
                 '<button type="button" class="md-button ps-copy" data-copy=".ps-bibtex">Copy BibTeX</button></div>')
     body.append(f'<p class="ps-back" data-search-exclude><a href="{href(src, HOME)}">&larr; All themes</a></p>')
