@@ -235,6 +235,7 @@ def render_paper(paper: Paper, lib: Library, index_chars: int | None = None) -> 
     src = paper_src(paper.slug)
     body = [
         '<div class="ps-paper">',
+        f'<div class="ps-mylist-mark" data-slug="{esc(paper.slug)}" data-title="{esc(paper.title)}"></div>',
         header(paper, lib, src),
         path_position(paper, lib, src),
     ]
