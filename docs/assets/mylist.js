@@ -141,7 +141,11 @@
     }
     var label = document.createElement("span");
     label.className = "ps-mark__label";
-    label.textContent = "My reading list:";
+    var link = document.createElement("a");
+    link.href = marker.getAttribute("data-list") || ROOT + "my-list/";
+    link.textContent = "My reading list";
+    label.appendChild(link);
+    label.appendChild(document.createTextNode(":"));
     marker.appendChild(label);
     marker.appendChild(makeGroup(slug, title, url, entry ? entry.status : ""));
   }
