@@ -172,9 +172,9 @@ def test_mark_from_a_theme_row(browse, row_case):
     page.reload()
     assert _toggle(page, scope, "To read").get_attribute("aria-pressed") == "true"
     # Every row got its pair of buttons.
-    rows, groups = page.evaluate("""() => [document.querySelectorAll('table.ps-table tbody tr[data-slug]').length,
-                                           document.querySelectorAll('table.ps-table tbody td:first-child .ps-mark').length]""")
-    assert rows == groups > 0
+    page.wait_for_function("""() => document.querySelectorAll('table.ps-table tbody tr[data-slug]').length ===
+        document.querySelectorAll('table.ps-table tbody td:first-child .ps-mark').length""")
+    assert page.locator("table.ps-table tbody tr[data-slug]").count() > 0
     browse.goto(page, "my-list/")
     assert _listed(page) == {paper.slug: (paper.title, ["to-read"])}
     # The paper's own page shows the same state, and a change there shows on the row.
@@ -184,6 +184,21 @@ def test_mark_from_a_theme_row(browse, row_case):
     browse.goto(page, f"themes/{theme.slug}/")
     assert _toggle(page, scope, "Read").get_attribute("aria-pressed") == "true"
     assert _toggle(page, scope, "To read").get_attribute("aria-pressed") == "false"
+    browse.assert_clean()
+
+
+def test_every_row_of_the_longest_table_gets_its_toggles(browse, lib):
+    """All papers, the longest table: every row has its buttons; the last row works like the first."""
+    page = browse.page()
+    browse.goto(page, "papers/")
+    page.wait_for_function("""() => document.querySelectorAll('table.ps-table tbody tr[data-slug]').length ===
+        document.querySelectorAll('table.ps-table tbody td:first-child .ps-mark').length""")
+    slugs = page.locator("table.ps-table tbody tr[data-slug]").evaluate_all("rs => rs.map(r => r.dataset.slug)")
+    assert slugs == [paper.slug for paper in lib.papers]
+    last = lib.papers[-1]
+    _toggle(page, f'tr[data-slug="{last.slug}"] td:first-child', "Read").click()
+    browse.goto(page, "my-list/")
+    assert _listed(page) == {last.slug: (last.title, ["read"])}
     browse.assert_clean()
 
 

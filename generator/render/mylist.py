@@ -31,7 +31,7 @@ def render_my_list(lib: Library) -> Document:
     src = MY_LIST
     paths = "".join(_path_item(path, src) for path in lib.paths)
     body = [
-        '<div class="ps-mylist" data-search-exclude>',
+        '<div class="ps-mylist">',  # (indexed: search finds "reading list")
         f'<p class="ps-lead">{INTRO}</p>',
         '<noscript><p>This page needs JavaScript: your list is read from this browser\'s storage.</p></noscript>',
         '<h2 id="my-papers">My papers</h2>',
