@@ -344,3 +344,23 @@ def test_my_list_axe_and_screenshots(browse, path_case, row_case, scheme):
         assert width <= viewport["width"] + 1, f"my-list is {width}px wide at {viewport['width']}px"
         _no_serious_axe_violation(page, f"my-list ({scheme}, {device})")
     browse.assert_clean()
+
+
+def test_my_list_lighthouse_accessibility(site_url, tmp_path):
+    """Lighthouse, as tests/test_browser.py runs it, on my-list/ (a fresh browser: the empty list)."""
+    import json
+    import shutil
+
+    from test_browser import LIGHTHOUSE, LIGHTHOUSE_MIN_SCORE, _lighthouse
+
+    require(LIGHTHOUSE.exists() and shutil.which("node") is not None, "Lighthouse is missing: run `npm ci`")
+    report = tmp_path / "my-list.json"
+    process = _lighthouse(urljoin(site_url, "my-list/"), report)
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stderr[-2000:]
+    data = json.loads(report.read_text(encoding="utf-8"))
+    failing = [key for key, audit in data["audits"].items()
+               if audit.get("scoreDisplayMode") == "binary" and audit.get("score") == 0]
+    score = data["categories"]["accessibility"]["score"]
+    print(f"Lighthouse accessibility of my-list/: {score}")
+    assert score >= LIGHTHOUSE_MIN_SCORE, failing
