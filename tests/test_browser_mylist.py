@@ -292,8 +292,8 @@ def test_import_rejects_a_file_that_is_not_an_export(browse, tmp_path):
     page = browse.page()
     browse.goto(page, "my-list/")
     other = tmp_path / "other.bib"
-    other.write_text("@misc{x, title={Not from here}}\n% papershelf slug=../x status=read title=a url=javascript%3Aalert(1)\n",
-                     encoding="utf-8")
+    other.write_text("@misc{x, title={Not from here}}\n"
+                     "% papershelf slug=../x status=read title=a url=javascript%3Aalert(1)\n", encoding="utf-8")
     page.set_input_files("#ps-mylist-file", str(other))
     page.wait_for_function("document.querySelector('.ps-mylist-message').textContent.length > 0")
     assert page.locator(".ps-mylist-message").text_content().startswith("No paper found")

@@ -44,7 +44,8 @@ def render_my_list(lib: Library) -> Document:
         '<button type="button" class="md-button" data-export="bib">Download BibTeX</button> '
         '<button type="button" class="md-button" data-export="md">Download Markdown</button></p>',
         '<p class="ps-mylist-import"><label for="ps-mylist-file">Import a list exported from this page '
-        '(.bib or .md): </label><input type="file" id="ps-mylist-file" accept=".bib,.md,.txt,text/plain,text/markdown"></p>',
+        '(.bib or .md): </label>'
+        '<input type="file" id="ps-mylist-file" accept=".bib,.md,.txt,text/plain,text/markdown"></p>',
         '<p class="ps-mylist-message" role="status" aria-live="polite"></p>',
         "</div>",
     ]

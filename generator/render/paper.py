@@ -235,7 +235,8 @@ def render_paper(paper: Paper, lib: Library, index_chars: int | None = None) -> 
     src = paper_src(paper.slug)
     body = [
         '<div class="ps-paper">',
-        f'<div class="ps-mylist-mark" data-slug="{esc(paper.slug)}" data-title="{esc(paper.title)}" data-list="{href(src, MY_LIST)}"></div>',
+        f'<div class="ps-mylist-mark" data-slug="{esc(paper.slug)}" data-title="{esc(paper.title)}" '
+        f'data-list="{href(src, MY_LIST)}"></div>',  # (assets/mylist.js puts the To read / Read buttons in)
         header(paper, lib, src),
         path_position(paper, lib, src),
     ]
