@@ -18,6 +18,7 @@ from .render.lists import (newest_first, render_all_papers, render_home, render_
                            render_tags_index, render_theme, render_themes_index, render_whats_new,
                            render_with_code)
 from .render.markup import Document, esc
+from .render.mylist import render_my_list
 from .render.stats import render_stats
 from .taxonomy import Taxonomy
 
@@ -36,6 +37,7 @@ def nav(lib: Library) -> list:
         {"Tags": L.TAGS_INDEX},
         {"Papers": [{"All papers": L.ALL_PAPERS}, {"What's new": L.WHATS_NEW},
                     {"Papers with code": L.WITH_CODE}, {"Statistics": L.STATS}]},
+        {"My reading list": L.MY_LIST},
         {"About": "about.md"},
     ]
 
@@ -78,6 +80,7 @@ def index_pages(lib: Library, site_name: str, site_url: str) -> list[tuple[str, 
           for path in lib.paths),
         (L.STATS, "Statistics", render_stats(lib)),
         (L.WHATS_NEW, "What's new", render_whats_new(lib)),
+        (L.MY_LIST, "My reading list", render_my_list(lib)),
         ("feed.xml", "the feed", atom_feed(site_name, "feed.xml", lib.memo(("newest",), lambda: newest_first(papers)),
                                            site_url)),
     ]

@@ -169,3 +169,4 @@ PATHS_INDEX = "paths/index.md"
 WITH_CODE = "code.md"
 STATS = "stats.md"
 WHATS_NEW = "whats-new.md"
+MY_LIST = "my-list.md"  # the reader's own list, kept in the browser (render/mylist.py)

@@ -107,7 +107,7 @@ def _row_cells(paper: Paper, lib: Library) -> tuple[str, str, str, str, str]:
     upvotes = "" if paper.upvotes is None else paper.upvotes
     head = (f'<tr data-year="{paper.year or ""}" data-tags="{esc(" ".join(paper.tags))}" '
             f'data-code="{1 if code else 0}" data-upvotes="{-1 if paper.upvotes is None else paper.upvotes}" '
-            f'data-date="{esc(paper.date or "")}" data-theme="{esc(paper.theme)}">')
+            f'data-date="{esc(paper.date or "")}" data-theme="{esc(paper.theme)}" data-slug="{esc(paper.slug)}">')
     tail = f'<td>{esc(theme.title) if theme else ""}</td><td>{code_html}</td><td>{upvotes}</td></tr>'
     if paper.authors:  # the first author under the title link ("Hu et al.")
         more = " et al." if len(paper.authors) > 1 else ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from ..library import HOME, Library, paper_src, path_src, theme_src
+from ..library import HOME, MY_LIST, Library, paper_src, path_src, theme_src
 from ..model import Paper
 from .bibtex import paper_bibtex
 from .lists import tag_name, tag_url
@@ -239,6 +239,8 @@ def render_paper(paper: Paper, lib: Library, index_chars: int | None = None) -> 
     src = paper_src(paper.slug)
     body = [
         '<div class="ps-paper">',
+        f'<div class="ps-mylist-mark" data-slug="{esc(paper.slug)}" data-title="{esc(paper.title)}" '
+        f'data-list="{href(src, MY_LIST)}"></div>',  # (assets/mylist.js puts the To read / Read buttons in)
         header(paper, lib, src),
         path_position(paper, lib, src),
     ]
