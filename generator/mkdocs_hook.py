@@ -25,15 +25,12 @@ Couplings beyond MkDocs' plugin events and `File.generated`, all here, checked a
 2. Material's search plugin: `plugins["material/search"].search_index.add_entry_from_context`,
    which takes a page's title and tags from `page.meta` as they are and holds the text it parses
    as `html.escape(text, quote=False)`: the hook hands it title and tags in that form.
-3. Material's tags plugin: `config.tags_allowed`, a set of its `structure.tag.Tag`, and
-   `config.tags_slugify`, called as `slugify(name, separator)` for each tag's anchor (`tag:` and
-   the result): set from tags.yml, so anchors are unique and match our links.
-4. Material's templates: overrides/main.html wraps the blocks `styles`, `footer`, `config` and
+3. Material's templates: overrides/main.html wraps the blocks `styles`, `footer`, `config` and
    `scripts`; generator/templates/partials/ wrap Material's `partials/header.html` and
    `partials/nav.html`, reached as `material/partials/...` through a prefix loader. Material's
    inline scripts are in `partials/javascripts/` and `partials/integrations/` and read only the
    config, `base_url` and base.html's `features`: render/csp.py renders them for the policy.
-5. `mkdocs serve`: its server (`on_serve`) is a wsgiref `WSGIServer` (`get_app`/`set_app`), and
+4. `mkdocs serve`: its server (`on_serve`) is a wsgiref `WSGIServer` (`get_app`/`set_app`), and
    it injects its live-reload script inline right before `</body>` of each page it sends; the
    hook wraps its app so each such page's policy allows that script (render/csp.py).
 Without this hook (a stock build of `papershelf generate --out`), the templates fall back to
@@ -126,7 +123,7 @@ def on_startup(command: str, dirty: bool = False) -> None:
     _state.serving = command == "serve"
 
 
-@event_priority(100)  # before the tags plugin reads `tags_allowed` in its own on_config
+@event_priority(100)  # first: the nav and pages are ready for every other plugin
 def on_config(config):
     root = Path(config.config_file_path).resolve().parent
     if str(root) not in sys.path:
@@ -155,27 +152,11 @@ def on_config(config):
             log.warning(str(problem))
     _state.site = site
     config.nav = site.nav()
-    _allow_only_taxonomy_tags(config, site)
     return config
 
 
-def _allow_only_taxonomy_tags(config, site) -> None:
-    """The tags plugin accepts exactly the tags tags.yml defines (a stray tag fails the build),
-    by the names the pages' front-matter gives them (their labels, escaped), and makes each
-    tag's anchor as our links do (unique even for labels that slugify the same)."""
-    plugin = config.plugins.get("material/tags")
-    if plugin is None:
-        return
-    from material.plugins.tags.structure.tag import Tag
-
-    lists, taxonomy = _state.generator["render.lists"], site.library.taxonomy
-    plugin.config.tags_allowed = {Tag(lists.tag_name(t)) for t in taxonomy.tags}
-    plugin.config.tags_slugify = lists.tag_slugify(taxonomy)
-
-
 def _html_only(body: str) -> bool:
-    """One HTML block from start to end: nothing for Markdown or a plugin to do (the tags page,
-    whose listing marker follows its HTML, is not: it goes through Markdown)."""
+    """One HTML block from start to end: nothing for Markdown or a plugin to do."""
     return body.startswith("<div") and body.rstrip().endswith("</div>")
 
 
@@ -219,7 +200,7 @@ def _document(page):
 _PLACEHOLDER = "PAPERSHELF-GENERATED-BODY"
 
 
-@event_priority(100)  # before the tags plugin (-50) reads the page's tags
+@event_priority(100)  # before other plugins read the page's meta
 def on_page_markdown(markdown: str, page, config, files) -> str:
     """A GeneratedPage gets its meta from the generator's records. In a plain build, an HTML
     page still reaches Markdown only as a placeholder, put back in on_page_content: its HTML
