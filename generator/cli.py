@@ -81,18 +81,24 @@ def main() -> None:
 @_root_option
 @_strict_option
 def check(root: Path, strict: bool) -> None:
-    """Validate seeds/sources.yml, the captures, tags.yml and curation.yml; list every problem.
+    """Validate seeds/sources.yml, the captures, tags.yml and curation.yml (and that mkdocs.yml's
+    site_url and repo_url are no longer the example addresses); list every problem.
 
     \b
     Example:
       papershelf check --strict
     """
+    from .placeholders import allowed, example_url_problems
     from .site import load_project
 
     try:
         papers, _, _, _, problems = load_project(root, strict=strict)
     except PapershelfError as exc:
         _fail(exc.problems)
+    urls = [] if allowed() else example_url_problems(root)  # mkdocs.yml's example site_url / repo_url
+    if strict and urls:
+        _fail(problems + urls)
+    problems = problems + urls
     _warn(problems)
     click.echo(f"ok: {len(papers)} papers, {len(problems)} warning(s)")
 

@@ -69,6 +69,7 @@ class BuildState:
     """What the hook keeps across the events of one build, and across `serve` rebuilds."""
 
     serving: bool = False
+    command: str = ""  # build, serve or gh-deploy
     site: Any = None  # the last good generator.site.Site (serve keeps showing it after a bad edit)
     code_signature: tuple = ()  # the generator package's files when it was last imported
     hook_mtime: int | None = None  # this file's, when MkDocs loaded it
@@ -115,12 +116,12 @@ def _fresh_generator(root: Path):
         for name in [n for n in sys.modules if n == "generator" or n.startswith("generator.")]:
             del sys.modules[name]
         _state.code_signature = signature
-    names = ("site", "errors", "render.csp", "render.lists", "render.markup")
+    names = ("site", "errors", "placeholders", "render.csp", "render.lists", "render.markup")
     return {name: importlib.import_module(f"generator.{name}") for name in names}
 
 
 def on_startup(command: str, dirty: bool = False) -> None:
-    _state.serving = command == "serve"
+    _state.serving, _state.command = command == "serve", command
 
 
 @event_priority(100)  # first: the nav and pages are ready for every other plugin
@@ -152,7 +153,28 @@ def on_config(config):
             log.warning(str(problem))
     _state.site = site
     config.nav = site.nav()
+    _report_example_urls(root, config)
     return config
+
+
+def _report_example_urls(root: Path, config) -> None:
+    """site_url or repo_url still the example (generator/placeholders.py): `gh-deploy` stops, a
+    build warns (so `--strict` fails) unless PAPERSHELF_ALLOW_EXAMPLE_URLS=1 makes it a note;
+    `serve` warns and serves."""
+    placeholders = _state.generator["placeholders"]
+    publishing = _state.command == "gh-deploy"
+    problems = placeholders.example_url_problems(root, {"site_url": config.site_url, "repo_url": config.repo_url},
+                                                 "error" if publishing else "warning")
+    for problem in problems:
+        if publishing:
+            log.error(str(problem))
+        elif placeholders.allowed():
+            log.info(f"{str(problem).replace('warning: ', '', 1)} (allowed for this local build: "
+                     f"{placeholders.ALLOW_ENV}=1)")
+        else:
+            log.warning(str(problem))
+    if publishing and problems:
+        raise Abort("papershelf: not publishing a site whose mkdocs.yml has the example addresses")
 
 
 def _html_only(body: str) -> bool:
@@ -320,6 +342,21 @@ def on_post_page(output: str, page, config) -> str:
     if base_url not in _state.theme_scripts:
         _state.theme_scripts[base_url] = csp.theme_scripts(_state.env, config, base_url)
     return csp.add_csp(output, _state.theme_scripts[base_url], config.repo_url)
+
+
+def on_template_context(context, template_name, config):
+    _state.base_urls[template_name] = context.get("base_url", "")  # (for on_post_template)
+    return context
+
+
+def on_post_template(output_content: str, template_name: str, config) -> str:
+    """404.html (a theme template, not a page) gets the same policy as every page."""
+    base_url = _state.base_urls.pop(template_name, "")
+    if not template_name.endswith(".html"):
+        return output_content
+    if base_url not in _state.theme_scripts:
+        _state.theme_scripts[base_url] = _state.generator["render.csp"].theme_scripts(_state.env, config, base_url)
+    return _state.generator["render.csp"].add_csp(output_content, _state.theme_scripts[base_url], config.repo_url)
 
 
 def on_serve(server, config, builder):
