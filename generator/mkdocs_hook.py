@@ -158,23 +158,24 @@ def on_config(config):
 
 
 def _report_example_urls(root: Path, config) -> None:
-    """site_url or repo_url still the example (generator/placeholders.py): `gh-deploy` stops, a
-    build warns (so `--strict` fails) unless PAPERSHELF_ALLOW_EXAMPLE_URLS=1 makes it a note;
-    `serve` warns and serves."""
+    """site_url or repo_url still the example (generator/placeholders.py): `gh-deploy` stops, and
+    so does a strict build unless PAPERSHELF_ALLOW_EXAMPLE_URLS=1 makes it a note; any other build
+    and `serve` warn. (Stopping here, not through MkDocs' count of warnings, which `-q` skips.)"""
     placeholders = _state.generator["placeholders"]
-    publishing = _state.command == "gh-deploy"
+    stop = _state.command == "gh-deploy" or (config.strict and not _state.serving and not placeholders.allowed())
     problems = placeholders.example_url_problems(root, {"site_url": config.site_url, "repo_url": config.repo_url},
-                                                 "error" if publishing else "warning")
+                                                 "error" if stop else "warning")
     for problem in problems:
-        if publishing:
+        if stop:
             log.error(str(problem))
-        elif placeholders.allowed():
+        elif placeholders.allowed() and _state.command != "gh-deploy":
             log.info(f"{str(problem).replace('warning: ', '', 1)} (allowed for this local build: "
                      f"{placeholders.ALLOW_ENV}=1)")
         else:
             log.warning(str(problem))
-    if publishing and problems:
-        raise Abort("papershelf: not publishing a site whose mkdocs.yml has the example addresses")
+    if stop and problems:
+        raise Abort("papershelf: not publishing a site whose mkdocs.yml has the example addresses "
+                    f"(for a local build, set {placeholders.ALLOW_ENV}=1 as `make site` does)")
 
 
 def _html_only(body: str) -> bool:
