@@ -80,10 +80,10 @@ def render_tags_index(lib: Library) -> Document:
         tagged = len({p.slug for t in tags for p in lib.with_tag(t)})
         sections.append(f'<h2 id="theme-{esc(theme.slug)}">{title} <small>{len(tags)} tags, {tagged} papers'
                         f'</small></h2><ul class="ps-tag-defs">{items}</ul>')
-    used = sum(1 for t in lib.taxonomy.tags if lib.with_tag(t))
+    unused = sum(1 for t in lib.taxonomy.tags if not lib.with_tag(t))
     body = ['<div class="ps-tags-page">',
-            f"<p>{len(lib.taxonomy.tags)} tags, {used} of them on at least one paper, grouped by theme; "
-            "the number after a tag is how many papers carry it. A paper may carry tags of other "
-            "themes than its own.</p>",
+            f"<p>{len(lib.taxonomy.tags)} tags" + (f" ({unused} on no paper yet)" if unused else "")
+            + ", grouped by theme; the number after a tag is how many papers carry it. A paper may carry "
+            "tags of other themes than its own.</p>",
             *sections, "</div>"]
     return page({"title": "Tags", "description": "Every tag by theme, with its papers"}, body)
