@@ -1,8 +1,8 @@
 """A page per tag (`tags/<slug>/`) and the tags index (`tags/`), grouped by theme.
 
 Each tag has its own page rather than a section of one page listing every tag's papers (with
-Material's tags plugin that page was 100,000 px tall at the seed size and grew with every
-paper). A tag page is a theme page in small: what the tag means, its theme, the tags its papers
+Material's tags plugin that page was 73,000 px tall at 1366 px, 112,000 at 390 px, for the 680
+seed papers, and grew with every paper). A tag page is a theme page in small: what the tag means, its theme, the tags its papers
 carry most often besides it, and the same filterable table as every other paper list
 (`lists.paper_table`). No tag is in the nav: Material renders the whole nav into every page.
 """
