@@ -1,6 +1,7 @@
 # papershelf: every set-up step is here, so a fresh machine needs only Python 3.11+ and make.
 #   make serve   build and serve the site on http://127.0.0.1:8000 (live reload)
-#   make site    build the static site into site/ (strict)
+#   make site    build the static site into site/ (strict; a local build: the example site_url and
+#                repo_url of mkdocs.yml are allowed, see README "Publishing")
 #   make check   validate the captures, tags.yml and curation.yml (papershelf check)
 #   make test    install the test extras, axe-core + Lighthouse (npm ci), Debian's chromium
 #                (when root) and a second venv with ProperDocs instead of MkDocs, then run every test
@@ -28,7 +29,7 @@ serve: install
 	$(BIN)/mkdocs serve -a 127.0.0.1:8000
 
 site: install
-	$(BIN)/mkdocs build --strict -d site
+	PAPERSHELF_ALLOW_EXAMPLE_URLS=1 $(BIN)/mkdocs build --strict -d site
 
 check: install
 	$(BIN)/papershelf check

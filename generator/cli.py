@@ -81,18 +81,22 @@ def main() -> None:
 @_root_option
 @_strict_option
 def check(root: Path, strict: bool) -> None:
-    """Validate seeds/sources.yml, the captures, tags.yml and curation.yml; list every problem.
+    """Validate seeds/sources.yml, the captures, tags.yml, curation.yml and mkdocs.yml's URLs; list every problem.
 
     \b
     Example:
       papershelf check --strict
     """
+    from .placeholders import allowed, example_url_problems
     from .site import load_project
 
     try:
         papers, _, _, _, problems = load_project(root, strict=strict)
     except PapershelfError as exc:
         _fail(exc.problems)
+    problems = problems + ([] if allowed() else example_url_problems(root))  # mkdocs.yml's example URLs
+    if strict and any(p.file == "mkdocs.yml" for p in problems):
+        _fail(problems)
     _warn(problems)
     click.echo(f"ok: {len(papers)} papers, {len(problems)} warning(s)")
 
@@ -115,6 +119,7 @@ def generate(root: Path, strict: bool, out: Path) -> None:
       papershelf generate --out build/project && mkdocs build --strict -f build/project/mkdocs.yml
     """
     from .errors import raise_if_errors
+    from .placeholders import allowed, example_url_problems
     from .project import check_out_folder, project_files, read_config, site_settings
     from .site import build_site
     from .write import write_tree
@@ -125,6 +130,7 @@ def generate(root: Path, strict: bool, out: Path) -> None:
         site_name, site_url = site_settings(config)
         site = build_site(root, strict=strict, site_name=site_name, site_url=site_url, progress=_progress)
         files, notes = project_files(root, config, site.files(), site.nav())
+        notes += [] if allowed() else example_url_problems(root)  # (the written project has no hook to say so)
         raise_if_errors(notes, strict)
         report = write_tree(out, files)
     except PapershelfError as exc:

@@ -1,5 +1,6 @@
 """The site around the papers: the nav, and every generated page that is not a paper's own
-(home, themes, tags, reading paths, all papers, with code, stats), the feeds and the exports.
+(home, themes, tags and their index, reading paths, all papers, with code, stats), the feeds
+and the exports.
 
 The pipeline (`site.py`) calls `index_pages` once the papers are classified; none of these
 pages shows related papers, so they do not wait for them.
@@ -15,17 +16,17 @@ from .export import papers_bib, papers_json
 from .library import Library
 from .render.feeds import atom_feed
 from .render.lists import (newest_first, render_all_papers, render_home, render_path, render_paths_index,
-                           render_tags_index, render_theme, render_themes_index, render_whats_new,
-                           render_with_code)
+                           render_theme, render_themes_index, render_whats_new, render_with_code)
 from .render.markup import Document, esc
 from .render.mylist import render_my_list
 from .render.stats import render_stats
+from .render.tags import render_tag, render_tags_index
 from .taxonomy import Taxonomy
 
 
 def nav(lib: Library) -> list:
-    """Home, Themes (with counts), Reading paths, Tags, and the other index pages. No papers:
-    Material renders the whole nav into every page."""
+    """Home, Themes (with counts), Reading paths, Tags, and the other index pages. No papers and no
+    single tags: Material renders the whole nav into every page."""
     # Material prints nav titles raw (and they override the page's own title): escape them.
     themes = [{f"{esc(t.title)} ({nav_count(lib, t)})": L.theme_src(t.slug)}
               for t in lib.taxonomy.themes if lib.has_papers(t)]
@@ -75,6 +76,7 @@ def index_pages(lib: Library, site_name: str, site_url: str) -> list[tuple[str, 
         (L.ALL_PAPERS, "All papers", render_all_papers(lib)),
         (L.WITH_CODE, "Papers with code", render_with_code(lib)),
         (L.TAGS_INDEX, "Tags", render_tags_index(lib)),
+        *((L.tag_src(tag.slug), f"the page of tag '{tag.slug}'", render_tag(tag, lib)) for tag in lib.taxonomy.tags),
         (L.PATHS_INDEX, "All reading paths", render_paths_index(lib)),
         *((L.path_src(path.slug), f"the page of reading path '{path.slug}'", render_path(path, lib))
           for path in lib.paths),

@@ -161,10 +161,14 @@ def path_src(slug: str) -> str:
     return f"paths/{slug}.md"
 
 
+def tag_src(slug: str) -> str:
+    return f"tags/{slug}.md"
+
+
 HOME = "index.md"
 ALL_PAPERS = "papers/index.md"
 THEMES_INDEX = "themes/index.md"
-TAGS_INDEX = "tags.md"
+TAGS_INDEX = "tags/index.md"
 PATHS_INDEX = "paths/index.md"
 WITH_CODE = "code.md"
 STATS = "stats.md"

@@ -25,15 +25,12 @@ Couplings beyond MkDocs' plugin events and `File.generated`, all here, checked a
 2. Material's search plugin: `plugins["material/search"].search_index.add_entry_from_context`,
    which takes a page's title and tags from `page.meta` as they are and holds the text it parses
    as `html.escape(text, quote=False)`: the hook hands it title and tags in that form.
-3. Material's tags plugin: `config.tags_allowed`, a set of its `structure.tag.Tag`, and
-   `config.tags_slugify`, called as `slugify(name, separator)` for each tag's anchor (`tag:` and
-   the result): set from tags.yml, so anchors are unique and match our links.
-4. Material's templates: overrides/main.html wraps the blocks `styles`, `footer`, `config` and
+3. Material's templates: overrides/main.html wraps the blocks `styles`, `footer`, `config` and
    `scripts`; generator/templates/partials/ wrap Material's `partials/header.html` and
    `partials/nav.html`, reached as `material/partials/...` through a prefix loader. Material's
    inline scripts are in `partials/javascripts/` and `partials/integrations/` and read only the
    config, `base_url` and base.html's `features`: render/csp.py renders them for the policy.
-5. `mkdocs serve`: its server (`on_serve`) is a wsgiref `WSGIServer` (`get_app`/`set_app`), and
+4. `mkdocs serve`: its server (`on_serve`) is a wsgiref `WSGIServer` (`get_app`/`set_app`), and
    it injects its live-reload script inline right before `</body>` of each page it sends; the
    hook wraps its app so each such page's policy allows that script (render/csp.py).
 Without this hook (a stock build of `papershelf generate --out`), the templates fall back to
@@ -72,6 +69,7 @@ class BuildState:
     """What the hook keeps across the events of one build, and across `serve` rebuilds."""
 
     serving: bool = False
+    command: str = ""  # build, serve or gh-deploy
     site: Any = None  # the last good generator.site.Site (serve keeps showing it after a bad edit)
     code_signature: tuple = ()  # the generator package's files when it was last imported
     hook_mtime: int | None = None  # this file's, when MkDocs loaded it
@@ -118,15 +116,15 @@ def _fresh_generator(root: Path):
         for name in [n for n in sys.modules if n == "generator" or n.startswith("generator.")]:
             del sys.modules[name]
         _state.code_signature = signature
-    names = ("site", "errors", "render.csp", "render.lists", "render.markup")
+    names = ("site", "errors", "placeholders", "render.csp", "render.lists", "render.markup")
     return {name: importlib.import_module(f"generator.{name}") for name in names}
 
 
 def on_startup(command: str, dirty: bool = False) -> None:
-    _state.serving = command == "serve"
+    _state.serving, _state.command = command == "serve", command
 
 
-@event_priority(100)  # before the tags plugin reads `tags_allowed` in its own on_config
+@event_priority(100)  # first: the nav and pages are ready for every other plugin
 def on_config(config):
     root = Path(config.config_file_path).resolve().parent
     if str(root) not in sys.path:
@@ -155,27 +153,33 @@ def on_config(config):
             log.warning(str(problem))
     _state.site = site
     config.nav = site.nav()
-    _allow_only_taxonomy_tags(config, site)
+    _report_example_urls(root, config)
     return config
 
 
-def _allow_only_taxonomy_tags(config, site) -> None:
-    """The tags plugin accepts exactly the tags tags.yml defines (a stray tag fails the build),
-    by the names the pages' front-matter gives them (their labels, escaped), and makes each
-    tag's anchor as our links do (unique even for labels that slugify the same)."""
-    plugin = config.plugins.get("material/tags")
-    if plugin is None:
-        return
-    from material.plugins.tags.structure.tag import Tag
-
-    lists, taxonomy = _state.generator["render.lists"], site.library.taxonomy
-    plugin.config.tags_allowed = {Tag(lists.tag_name(t)) for t in taxonomy.tags}
-    plugin.config.tags_slugify = lists.tag_slugify(taxonomy)
+def _report_example_urls(root: Path, config) -> None:
+    """site_url or repo_url still the example (generator/placeholders.py): `gh-deploy` stops, and
+    so does a strict build unless PAPERSHELF_ALLOW_EXAMPLE_URLS=1 makes it a note; any other build
+    and `serve` warn. (Stopping here, not through MkDocs' count of warnings, which `-q` skips.)"""
+    placeholders = _state.generator["placeholders"]
+    stop = _state.command == "gh-deploy" or (config.strict and not _state.serving and not placeholders.allowed())
+    problems = placeholders.example_url_problems(root, {"site_url": config.site_url, "repo_url": config.repo_url},
+                                                 "error" if stop else "warning")
+    for problem in problems:
+        if stop:
+            log.error(str(problem))
+        elif placeholders.allowed() and _state.command != "gh-deploy":
+            log.info(f"{str(problem).replace('warning: ', '', 1)} (allowed for this local build: "
+                     f"{placeholders.ALLOW_ENV}=1)")
+        else:
+            log.warning(str(problem))
+    if stop and problems:
+        raise Abort("papershelf: not publishing a site whose mkdocs.yml has the example addresses "
+                    f"(for a local build, set {placeholders.ALLOW_ENV}=1 as `make site` does)")
 
 
 def _html_only(body: str) -> bool:
-    """One HTML block from start to end: nothing for Markdown or a plugin to do (the tags page,
-    whose listing marker follows its HTML, is not: it goes through Markdown)."""
+    """One HTML block from start to end: nothing for Markdown or a plugin to do."""
     return body.startswith("<div") and body.rstrip().endswith("</div>")
 
 
@@ -219,7 +223,7 @@ def _document(page):
 _PLACEHOLDER = "PAPERSHELF-GENERATED-BODY"
 
 
-@event_priority(100)  # before the tags plugin (-50) reads the page's tags
+@event_priority(100)  # before other plugins read the page's meta
 def on_page_markdown(markdown: str, page, config, files) -> str:
     """A GeneratedPage gets its meta from the generator's records. In a plain build, an HTML
     page still reaches Markdown only as a placeholder, put back in on_page_content: its HTML
@@ -339,6 +343,21 @@ def on_post_page(output: str, page, config) -> str:
     if base_url not in _state.theme_scripts:
         _state.theme_scripts[base_url] = csp.theme_scripts(_state.env, config, base_url)
     return csp.add_csp(output, _state.theme_scripts[base_url], config.repo_url)
+
+
+def on_template_context(context, template_name, config):
+    _state.base_urls[template_name] = context.get("base_url", "")  # (for on_post_template)
+    return context
+
+
+def on_post_template(output_content: str, template_name: str, config) -> str:
+    """404.html (a theme template, not a page) gets the same policy as every page."""
+    base_url = _state.base_urls.pop(template_name, "")
+    if not template_name.endswith(".html"):
+        return output_content
+    if base_url not in _state.theme_scripts:
+        _state.theme_scripts[base_url] = _state.generator["render.csp"].theme_scripts(_state.env, config, base_url)
+    return _state.generator["render.csp"].add_csp(output_content, _state.theme_scripts[base_url], config.repo_url)
 
 
 def on_serve(server, config, builder):

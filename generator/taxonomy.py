@@ -368,6 +368,10 @@ def _tags(value, parent: YDict, themes: set[str], check: Checker) -> list[Tag]:
             check.error(item["slug"], f"tag '{slug}' is defined twice (first on line {seen[slug]})")
             continue
         seen[slug] = where(item["slug"])[0]
+        if slug in RESERVED:  # its page would take the place of one of the site's own
+            check.error(item["slug"], f"tag slug '{slug}' is reserved: tags/{slug}.md is one of the site's "
+                                      "own pages (Tags); choose another slug")
+            continue
         if theme not in themes:
             check.error(item["theme"], f"unknown theme '{theme}'{suggest(theme, themes)}")
         label = check.string(item, "label", "tag", required=False) or slug

@@ -58,6 +58,7 @@ class Page(HTMLParser):
         self.links: list[tuple[dict, str]] = []  # (attrs, text) of every <a>
         self.options: list[tuple[str, str]] = []  # (value, text) of every <option>
         self.scripts: list[tuple[dict, str]] = []
+        self.heading = ""  # the text of the page's <h1>
         self.feed(text)
 
     def handle_starttag(self, tag, attrs):
@@ -78,6 +79,8 @@ class Page(HTMLParser):
                 self.options.append((attrs.get("value", ""), text))
             if name == "script":
                 self.scripts.append((attrs, text))
+            if name == "h1" and not self.heading:
+                self.heading = " ".join(text.replace("\u00b6", "").split())
             if name == tag:
                 break
 
@@ -157,15 +160,15 @@ def test_labels_with_html_characters_pass_check_and_build_and_show_exactly_once(
     """Item 2: `Q&A` crashed the build (allow list of raw labels, front-matter of escaped ones)."""
     _, site, tags = labelled
     page = _page(site, f"papers/{PAPER}")
-    material_chips = [text for attrs, text in page.links if "md-tag" in attrs.get("class", "")]
     our_chips = [text for attrs, text in page.links if attrs.get("class") == "ps-tag"]
     for label in LABELS:
-        assert label in material_chips and label in our_chips  # parsed text: escaped exactly once
+        assert label in our_chips  # parsed text: escaped exactly once
     raw = (site / "papers" / PAPER / "index.html").read_text(encoding="utf-8")
     assert "&amp;amp;" not in raw and "&amp;lt;" not in raw and "<b>bold</b>" not in raw
-    tags_page = _page(site, "tags")
-    headings = {text for tag, text in tags_page.ids.values() if tag in ("h2", "h3", "h4")}
-    assert set(LABELS) <= headings
+    listed = {text for _, text in _page(site, "tags").links}  # the tags index links each by its label
+    assert set(LABELS) <= listed
+    for tag in tags:  # each tag's own page is titled with its label, as text
+        assert _page(site, f"tags/{tag['slug']}").heading == tag["label"]
     # The filters of the tables offer the labels as text, by slug.
     options = dict(_page(site, "papers").options)
     for tag in tags:
@@ -176,39 +179,23 @@ def test_labels_with_html_characters_pass_check_and_build_and_show_exactly_once(
     assert {html.escape(label, quote=False) for label in LABELS} <= set(entry["tags"])
 
 
-def test_every_tag_link_lands_on_its_own_heading(labelled):
-    """Item 11: `C` and `C++` both had the anchor tag:c, so links to C++ opened C."""
+def test_every_tag_link_opens_that_tags_own_page(labelled):
+    """Item 11: `C` and `C++` both had the anchor tag:c, so links to C++ opened C. Each tag now
+    has a page at its slug: every link to a tag, wherever it is, opens the page titled with it."""
     _, site, tags = labelled
-    tags_page = _page(site, "tags")
     label_of = {tag["slug"]: tag["label"] for tag in tags}
-    targets: dict[str, set[str]] = {}  # label -> anchors links to it use
-    for where in (f"papers/{PAPER}", "tags", "papers", "stats"):
+    targets: dict[str, set[str]] = {}  # label -> the pages links to it open
+    for where in (f"papers/{PAPER}", "tags", "papers", "stats", *(f"tags/{slug}" for slug in label_of)):
         for attrs, text in _page(site, where).links:
-            href = attrs.get("href", "")
-            url = urlsplit(urljoin(f"https://x.org/{where}/", href))
-            if url.path == "/tags/" and url.fragment.startswith("tag:"):
-                name = re.sub(r"\s+\d+$", "", text)  # (theme pages' chips end in a count)
-                targets.setdefault(name, set()).add(url.fragment)
+            url = urlsplit(urljoin(f"https://x.org/{where}/", attrs.get("href", "")))
+            if re.fullmatch(r"/tags/[^/]+/", url.path):
+                name = re.sub(r"\s+\d+$", "", text)  # (chips on theme and tag pages end in a count)
+                targets.setdefault(name, set()).add(url.path.strip("/"))
     for label in label_of.values():
         assert targets.get(label), f"no link to tag {label!r}"
-        for anchor in targets[label]:
-            assert anchor in tags_page.ids, (label, anchor)
-            assert tags_page.ids[anchor][1] == label, (label, anchor, tags_page.ids[anchor])
-    anchors = [next(iter(targets[label])) for label in LABELS]
-    assert len(set(anchors)) == len(LABELS)  # C / C++ and A B / A-B apart
-
-
-def test_tag_anchors_are_unique_whatever_the_labels():
-    from generator.render.lists import tag_anchors, tag_slugify
-    from generator.taxonomy import Tag, Taxonomy
-
-    labels = ["C", "C++", "c-2", "C#", "++", "--", "A B", "A-B", "a  b", "Q&A", "QampA"]
-    taxonomy = Taxonomy((), tuple(Tag(f"t{n}", label, "", "other", (), ()) for n, label in enumerate(labels)))
-    anchors = tag_anchors(taxonomy)
-    assert len(set(anchors.values())) == len(labels) and all(anchors.values())
-    assert anchors["t0"] == "c" and anchors["t2"] == "c-2"  # a label's own anchor is never taken
-    slugify = tag_slugify(taxonomy)
-    assert [slugify(html.escape(label), "-") for label in labels] == list(anchors.values())
+        for target in targets[label]:
+            assert _page(site, target).heading == label, (label, target)
+    assert len({next(iter(targets[label])) for label in LABELS}) == len(LABELS)  # C / C++ and A B / A-B apart
 
 
 def test_search_index_titles_are_text_with_their_apostrophes(labelled):
@@ -263,6 +250,22 @@ def test_a_theme_slug_index_is_an_error_with_its_line(project):
     assert "Traceback" not in build.stderr
 
 
+def test_a_tag_slug_index_is_an_error_with_its_line(project):
+    """tags/index.md is the tags index: a tag with the slug `index` would take its place."""
+    text = (project / "tags.yml").read_text(encoding="utf-8")
+    tags_at = text.index("\ntags:")
+    first = re.search(r"\n  - slug: ([a-z0-9-]+)\n", text[tags_at:])
+    text = text[:tags_at] + text[tags_at:].replace(first.group(0), "\n  - slug: index\n", 1)
+    (project / "tags.yml").write_text(text, encoding="utf-8")
+    line = text.splitlines().index("  - slug: index") + 1
+    check = papershelf("check", "--root", str(project))
+    assert check.returncode == 1
+    assert f"tags.yml:{line}:11: tag slug 'index' is reserved" in check.stdout + check.stderr
+    build = mkdocs_build(project, project.parent / "site")
+    assert build.returncode != 0 and "tag slug 'index' is reserved" in build.stderr
+    assert "Traceback" not in build.stderr
+
+
 def test_two_generated_files_at_one_url_are_an_error_never_an_overwrite(monkeypatch):
     from generator import library as L
     from generator import site as site_mod
@@ -273,6 +276,7 @@ def test_two_generated_files_at_one_url_are_an_error_never_an_overwrite(monkeypa
         == "theme 'index' (themes/index.md) would be published at themes/, where All themes (themes/index.md) " \
            "already is; rename one of them"
     assert L.page_collisions([("index.md", "home"), ("papers/index.md", "all"), ("feed.xml", "feed")]) == []
+    assert L.page_collisions([(L.TAGS_INDEX, "Tags"), (L.tag_src("index"), "tag 'index'")]) != []  # both tags/
     real = site_mod.index_pages
 
     def with_a_twin(lib, *args):
@@ -496,9 +500,7 @@ def test_every_page_allows_exactly_its_theme_scripts(unescaped_note_site):
 
     for path in unescaped_note_site.rglob("*.html"):
         text = path.read_text(encoding="utf-8")
-        if "Content-Security-Policy" not in text:
-            assert path.name == "404.html"
-            continue
+        assert "Content-Security-Policy" in text, path  # 404.html too (the hook's on_post_template)
         scripts = csp.inline_scripts(text)
         allowed = _script_src(_policy(text))[1:]
         assert allowed == list(dict.fromkeys(csp.source(s) for s in scripts if "PWNED" not in s)), path

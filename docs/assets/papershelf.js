@@ -95,6 +95,17 @@
     });
   }
 
+  /* 404 page: offer the words of the missing address as the search (".../papers/lora-low-rank/"
+     gives "lora low rank"); the form opens Material's search on the home page. */
+  function setupNotFound(input) {
+    var parts = location.pathname.split("/").filter(Boolean);
+    var last = (parts[parts.length - 1] || "").replace(/\.html?$/, "");
+    if (!input.value && last && last !== "404") {
+      try { last = decodeURIComponent(last); } catch (e) { /* a malformed escape: keep it as it is */ }
+      input.value = last.replace(/[-_+]+/g, " ").trim();
+    }
+  }
+
   function init() {
     /* Material's search dialog has no accessible name (axe: aria-dialog-name). */
     document.querySelectorAll(".md-search[role=dialog]").forEach(function (dialog) {
@@ -103,6 +114,7 @@
     document.querySelectorAll("form.ps-filters").forEach(setupFilters);
     document.querySelectorAll("table.ps-table").forEach(setupSort);
     document.querySelectorAll("button.ps-copy").forEach(setupCopy);
+    document.querySelectorAll(".ps-404-search input[name=q]").forEach(setupNotFound);
   }
 
   if (window.document$ && window.document$.subscribe) {

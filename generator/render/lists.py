@@ -1,4 +1,4 @@
-"""Index pages: home, themes, all papers, papers with code, tags, reading paths.
+"""Index pages: home, themes, all papers, papers with code, reading paths (tags: `tags.py`).
 
 Tables carry data-* attributes (year, tag slugs, has-code) that `assets/papershelf.js` filters
 and sorts in the browser; without JavaScript they are still complete, plain tables.
@@ -8,68 +8,25 @@ from __future__ import annotations
 
 from collections import Counter
 
-from pymdownx.slugs import slugify
-
-from ..library import (ALL_PAPERS, HOME, PATHS_INDEX, STATS, TAGS_INDEX, THEMES_INDEX, WHATS_NEW, WITH_CODE,
-                       Library, paper_src, path_src, theme_src)
+from ..library import (ALL_PAPERS, HOME, PATHS_INDEX, STATS, THEMES_INDEX, WHATS_NEW, WITH_CODE, Library, paper_src,
+                       path_src, tag_src, theme_src)
 from ..model import Paper
 from ..taxonomy import Tag, Taxonomy
 from .markup import Document, esc, href, safe_url
 
 NEWEST_ON_HOME = 8
-_slugify = slugify(case="lower")  # the tags plugin's default slugify
 
 
 def tag_name(tag: Tag) -> str:
-    """The name the tags plugin knows a tag by: its label, HTML-escaped, as in the pages'
-    front-matter `tags` and the hook's allow list (Material prints the name unescaped, so it is
-    stored escaped and shows as the label exactly once)."""
+    """A tag's name in the paper pages' front-matter `tags` (which Material's search indexes):
+    its label, HTML-escaped, as the front-matter stores text Material prints raw."""
     return esc(tag.label)
 
 
-_ANCHORS: list = [None, {}]  # [the taxonomy, its tag slug -> anchor map]: one build's, by identity
-
-
-def tag_anchors(taxonomy: Taxonomy) -> dict[str, str]:
-    """Each tag's anchor on the tags page (without the plugin's `tag:` prefix), unique.
-
-    It is what the tags plugin's default slugify makes of the tag's name, so a build without the
-    hook finds the same anchors; labels that slugify the same (`C` and `C++`, `A B` and `A-B`)
-    get `-2`, `-3`... in tags.yml order, skipping any anchor another label makes by itself, and
-    a label with no letter or digit gets its tag's slug. The hook hands the plugin these anchors
-    (`tag_slugify`), so its headings and chips and our links agree.
-    """
-    if _ANCHORS[0] is taxonomy:
-        return _ANCHORS[1]
-    plain = {tag.slug: _slugify(tag_name(tag), "-") or tag.slug for tag in taxonomy.tags}
-    natural = set(plain.values())
-    anchors: dict[str, str] = {}
-    taken: set[str] = set()
-    for tag in taxonomy.tags:
-        base = anchor = plain[tag.slug]
-        number = 1
-        while anchor in taken or (anchor != base and anchor in natural):
-            number += 1
-            anchor = f"{base}-{number}"
-        taken.add(anchor)
-        anchors[tag.slug] = anchor
-    _ANCHORS[:] = [taxonomy, anchors]
-    return anchors
-
-
-def tag_slugify(taxonomy: Taxonomy):
-    """The tags plugin's `tags_slugify` for this taxonomy: a tag's name to its anchor."""
-    by_name = {tag_name(tag): anchor for tag, anchor in zip(taxonomy.tags, tag_anchors(taxonomy).values())}
-
-    def slugify_tag(name: str, separator: str = "-") -> str:
-        return by_name.get(name) or _slugify(name, separator)
-
-    return slugify_tag
-
-
 def tag_url(src: str, tag: Tag, taxonomy: Taxonomy) -> str:
-    """Link to a tag's listing on the tags page (Material's anchor format: tag:<anchor>)."""
-    return f"{href(src, TAGS_INDEX)}#tag:{tag_anchors(taxonomy)[tag.slug]}"
+    """Link from the page at `src` to the tag's own page (`tags/<slug>/`). `taxonomy` is unused
+    since tags have pages of their own (it made the tags page's anchors); kept for callers."""
+    return href(src, tag_src(tag.slug))
 
 
 def sort_key(paper: Paper) -> tuple:
@@ -321,23 +278,6 @@ def render_themes_index(lib: Library, icons: dict[str, str]) -> str:
     src = THEMES_INDEX
     return page({"title": "Themes", "description": "The themes of the list"},
                 ['<div class="ps-themes">', theme_cards(lib, src, icons), "</div>"])
-
-
-def render_tags_index(lib: Library) -> str:
-    """Material's tags listing, preceded by what each tag means and how many papers have it."""
-    src = TAGS_INDEX
-    rows = []
-    for theme in lib.taxonomy.themes:
-        tags = [t for t in lib.taxonomy.tags if t.theme == theme.slug]
-        if not tags:
-            continue
-        items = "".join(
-            f'<li><a href="{tag_url(src, t, lib.taxonomy)}">{esc(t.label)}</a> <small>{len(lib.with_tag(t))}</small>'
-            f'{" — " + esc(t.description) if t.description else ""}</li>' for t in tags)
-        rows.append(f'<h3 id="theme-{esc(theme.slug)}">{esc(theme.title)}</h3><ul class="ps-tag-defs">{items}</ul>')
-    body = ['<div class="ps-tags-page">', '<h2 id="by-theme">Tags by theme</h2>', *rows, "</div>",
-            "", "## Papers by tag", "", "<!-- material/tags -->"]
-    return page({"title": "Tags", "description": "Every tag and its papers"}, body)
 
 
 def render_path(path, lib: Library) -> str:

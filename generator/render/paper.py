@@ -181,7 +181,7 @@ def path_position(paper: Paper, lib: Library, src: str) -> str:
 
 
 def tag_chip(slug: str, lib: Library, src: str) -> str:
-    """A tag's link to its listing on the tags page ('' for a tag tags.yml no longer has)."""
+    """A tag's link to its own page (tags/<slug>/) ('' for a tag tags.yml no longer has)."""
     tag = lib.taxonomy.tag(slug)
     return f'<a class="ps-tag" href="{tag_url(src, tag, lib.taxonomy)}">{esc(tag.label)}</a>' if tag else ""
 
