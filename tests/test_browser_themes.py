@@ -19,7 +19,6 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from browser_support import AXE_JS, ROOT, SCREENSHOTS, ConsoleLog, require, running_chromium, serve
-from generator.render.paper import paper_meta
 
 pytestmark = pytest.mark.browser
 
@@ -177,13 +176,9 @@ _VISIBLE_WITH_TEXT = """label => [...document.querySelectorAll('article *')].fil
     && ![...e.children].some(c => c.textContent.trim() === label)).length"""
 
 
-def test_paper_page_shows_each_tag_once(open_page, lib, path_paper, request):
-    """Until the tags plugin's chips (front-matter `tags`, being replaced by our tag pages) are
-    gone, each tag shows twice: a strict expected failure, which turns into a failure the day the
-    chips go and this test is not updated with them."""
+def test_paper_page_shows_each_tag_once(open_page, lib, path_paper):
+    """One linked row of tags: Material's chips above the title went with its tags plugin."""
     paper, _, _ = path_paper
-    if "tags" in paper_meta(paper, lib):
-        request.applymarker(pytest.mark.xfail(strict=True, reason="Material's tag chips still shown"))
     page = open_page(f"papers/{paper.slug}/")
     for slug in paper.tags:
         label = lib.taxonomy.tag(slug).label
