@@ -12,7 +12,8 @@ from ..library import (ALL_PAPERS, HOME, PATHS_INDEX, STATS, THEMES_INDEX, WHATS
                        path_src, tag_src, theme_src)
 from ..model import Paper
 from ..taxonomy import Tag, Taxonomy
-from .markup import Document, esc, href, safe_url
+from .columns import header_cells, row_parts, shown_columns
+from .markup import Document, esc, href
 
 NEWEST_ON_HOME = 8
 
@@ -52,43 +53,28 @@ def page(meta: dict, body: list[str]) -> Document:
     return Document(meta, "\n".join(b for b in body if b) + "\n")
 
 
-def _row_cells(paper: Paper, lib: Library) -> tuple[str, str, str, str, str]:
-    """A paper's table row, but for its link and tags (which depend on the page's depth):
-    (the <tr> with its data attributes, the escaped title, the year, the last three cells, the
-    first author's line under the title, if known)."""
-    code = next((u for u in map(safe_url, paper.code) if u), None)
-    title = esc(paper.title)
-    code_html = (f'<a class="ps-code-icon" href="{code}" title="Code" aria-label="Code for {title}">'
-                 f"&lt;/&gt;</a>") if code else ""
-    theme = lib.theme_of(paper)
-    upvotes = "" if paper.upvotes is None else paper.upvotes
-    head = (f'<tr data-year="{paper.year or ""}" data-tags="{esc(" ".join(paper.tags))}" '
-            f'data-code="{1 if code else 0}" data-upvotes="{-1 if paper.upvotes is None else paper.upvotes}" '
-            f'data-date="{esc(paper.date or "")}" data-theme="{esc(paper.theme)}" data-slug="{esc(paper.slug)}">')
-    tail = f'<td>{esc(theme.title) if theme else ""}</td><td>{code_html}</td><td>{upvotes}</td></tr>'
-    if paper.authors:  # the first author under the title link ("Hu et al.")
-        more = " et al." if len(paper.authors) > 1 else ""
-        return head, title, str(paper.year or ""), tail, f' <small class="ps-first-author">{esc(paper.authors[0])}{more}</small>'
-    return head, title, str(paper.year or ""), tail, ""
-
-
 def paper_table(papers: list[Paper], lib: Library, src: str, filters: bool = True,
                 table_id: str = "papers") -> str:
-    """The sortable, filterable table of papers used by theme and index pages."""
+    """The sortable, filterable table of papers used by theme and index pages. Its columns are
+    the title and those `columns.shown_columns` finds worth showing for these papers; every row
+    is a `<tr data-slug=...>` whose first cell holds the title link (`a.ps-title`)."""
+    columns = shown_columns(papers, lib)
+    with_tags = any(c.key == "tags" for c in columns)
     rows = []
     tag_links: dict[str, str] = {}  # per table: a tag's link is the same in every row
     for paper in papers:
-        for slug in paper.tags:
-            if slug not in tag_links:
-                tag = lib.taxonomy.tag(slug)
-                tag_links[slug] = f'<a href="{tag_url(src, tag, lib.taxonomy)}">{esc(tag.label)}</a>' if tag else ""
-        tag_html = ", ".join(tag_links[s] for s in paper.tags if tag_links[s])
         # What does not depend on the page: made once, for every table the paper is in.
-        head, title, year, tail, author = lib.memo(("row", paper.slug), lambda: _row_cells(paper, lib))
-        rows.append(f'{head}<td><a href="{href(src, paper_src(paper.slug))}">{title}</a>{author}</td>'
-                    f'<td>{year}</td><td>{tag_html}</td>{tail}')
-    head = ("<thead><tr><th data-sort=\"text\">Title</th><th data-sort=\"num\">Year</th><th>Tags</th>"
-            "<th data-sort=\"text\">Theme</th><th data-sort=\"num\">Code</th><th data-sort=\"num\">Upvotes</th></tr></thead>")
+        parts = lib.memo(("row", paper.slug), lambda: row_parts(paper, lib))
+        cells = "".join(f"<td>{parts.cells[c.key]}</td>" for c in columns if c.key != "tags")
+        if with_tags:
+            for slug in paper.tags:
+                if slug not in tag_links:
+                    tag = lib.taxonomy.tag(slug)
+                    tag_links[slug] = f'<a href="{tag_url(src, tag, lib.taxonomy)}">{esc(tag.label)}</a>' if tag else ""
+            cells += f'<td>{", ".join(tag_links[s] for s in paper.tags if tag_links[s])}</td>'
+        rows.append(f'{parts.head}<td><a class="ps-title" href="{href(src, paper_src(paper.slug))}">{parts.title}</a>'
+                    f"{parts.code}{parts.author}</td>{cells}</tr>")
+    head = f'<thead><tr><th data-sort="text" data-sort-key="title">Title</th>{header_cells(columns)}</tr></thead>'
     # Tables repeat titles the paper pages already index: kept out of search (smaller index).
     table = (f'<table class="ps-table" id="{table_id}" data-search-exclude>{head}<tbody>' + "".join(rows) + "</tbody></table>")
     if not filters:
@@ -101,7 +87,7 @@ def paper_table(papers: list[Paper], lib: Library, src: str, filters: bool = Tru
     year_attrs = f'min="{years[0]}" max="{years[-1]}"' if years else ""
     form = (
         f'<form class="ps-filters" data-table="{table_id}" role="search" aria-label="Filter papers" data-search-exclude>'
-        '<label>Text <input type="search" name="q" placeholder="words in the title"></label> '
+        '<label>Text <input type="search" name="text" placeholder="words in the title"></label> '
         f'<label>Tag <select name="tag"><option value="">any tag</option>{options}</select></label> '
         f'<label>From year <input type="number" name="from" {year_attrs} inputmode="numeric"></label> '
         f'<label>to <input type="number" name="to" {year_attrs} inputmode="numeric"></label> '
@@ -130,14 +116,16 @@ def render_theme(theme, lib: Library) -> str:
         f'<p class="ps-lead">{esc(theme.description)}</p>',
         f'<p class="ps-counts">{theme_counts(theme, lib)} <strong>{with_code}</strong> of its own papers have code. '
         f'<a href="{href(src, f"feed-{theme.slug}.xml")}">Atom feed</a></p>',
-        f'<h2 id="tags">Tags in this theme</h2><p class="ps-tag-list">{chips}</p>' if chips else "",
+        # Folded on a phone (papershelf.js closes it there), so the papers come first.
+        f'<details class="ps-fold" open><summary><h2 id="tags">Tags in this theme <small>{len(tag_counts)}</small></h2>'
+        f'</summary><p class="ps-tag-list">{chips}</p></details>' if chips else "",
         '<h2 id="papers-table">Papers</h2>',
         paper_table(papers, lib, src) if papers else "<p>No papers with this as their main theme yet.</p>",
         also_on_topic(theme, secondary, tagged, lib, src),
         "</div>",
     ]
     return page({"title": esc(theme.title), "description": esc(theme.description), "icon": theme.icon,
-                 "feed": f"feed-{theme.slug}.xml"}, body)
+                 "feed": f"feed-{theme.slug}.xml", "hide": ["toc"]}, body)
 
 
 def theme_counts(theme, lib: Library) -> str:
@@ -263,7 +251,8 @@ def render_all_papers(lib: Library) -> str:
     papers = list(lib.papers)  # in site order (sort_key)
     body = ['<div class="ps-all">', f"<p>Every paper in the list, newest first: {len(papers)} papers.</p>",
             paper_table(papers, lib, src), "</div>"]
-    return page({"title": "All papers", "description": esc(f"All {len(papers)} papers in the list")}, body)
+    return page({"title": "All papers", "description": esc(f"All {len(papers)} papers in the list"),
+                 "hide": ["toc"]}, body)
 
 
 def render_with_code(lib: Library) -> str:
@@ -271,7 +260,8 @@ def render_with_code(lib: Library) -> str:
     papers = [p for p in lib.papers if p.code]
     body = ['<div class="ps-code-page">', f"<p>{len(papers)} papers link to a code repository.</p>",
             paper_table(papers, lib, src, table_id="with-code"), "</div>"]
-    return page({"title": "Papers with code", "description": esc(f"{len(papers)} papers with code")}, body)
+    return page({"title": "Papers with code", "description": esc(f"{len(papers)} papers with code"),
+                 "hide": ["toc"]}, body)
 
 
 def render_themes_index(lib: Library, icons: dict[str, str]) -> str:
