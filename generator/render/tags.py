@@ -58,7 +58,7 @@ def render_tag(tag: Tag, lib: Library) -> Document:
         "</div>",
     ]
     description = tag.description or f"Papers tagged {tag.label}"
-    return page({"title": esc(tag.label), "description": esc(description)}, body)
+    return page({"title": esc(tag.label), "description": esc(description), "hide": ["toc"]}, body)
 
 
 def render_tags_index(lib: Library) -> Document:
