@@ -177,6 +177,7 @@
       var filters = chosenFilters();
       if (!query && !Object.keys(filters).length) {
         list.textContent = "";
+        list.removeAttribute("data-query");
         moreButton.hidden = true;
         meta.textContent = "Type to start searching";
         return;
@@ -188,6 +189,7 @@
         results = found ? found.results : [];
         shown = 0;
         list.textContent = "";
+        list.setAttribute("data-query", query);   /* which query the list answers (tests, bench) */
         meta.textContent = results.length === 0 ? "No matching papers" :
           results.length === 1 ? "1 matching page" : results.length + " matching pages";
         return more();
