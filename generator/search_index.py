@@ -22,6 +22,7 @@ byte-identical for the same records in the same order (tests/test_search_index.p
 from __future__ import annotations
 
 import base64
+import gzip
 import html
 import json
 import re
@@ -177,3 +178,14 @@ def _checked(answer: dict) -> dict:
     if payload.get("type") == "Error":
         raise RuntimeError(f"pagefind: {payload.get('message')}")
     return payload
+
+
+def read_index(out: Path) -> list[dict]:
+    """Every record of a written index as the browser gets it (url, content, meta, filters),
+    sorted by URL: for the tests and for looking into a built site. Each fragment file is
+    gzip of b"pagefind_dcd" and the JSON of one record."""
+    found = []
+    for path in sorted((out / "fragment").glob("*.pf_fragment")):
+        data = gzip.decompress(path.read_bytes())
+        found.append(json.loads(data[len(b"pagefind_dcd"):]))
+    return sorted(found, key=lambda record: record["url"])

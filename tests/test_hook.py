@@ -57,18 +57,15 @@ def test_a_plugin_may_set_file_page_to_a_page_subclass_and_the_nav_keeps_it():
     assert {"present_anchor_ids", "links_to_anchors"} <= set(vars(Page))  # public, documented attributes
 
 
-def test_material_search_and_tags_objects_the_hook_uses():
-    """Couplings 2 and 3: the search index object and the tags plugin's Tag class."""
-    from material.plugins.search.plugin import SearchIndex, SearchPlugin
+def test_material_tags_objects_the_hook_uses():
+    """Coupling 2: the tags plugin's Tag class."""
     from material.plugins.tags.structure.tag import Tag
 
-    assert callable(SearchIndex.add_entry_from_context)
-    assert "search_index" in Path(__import__("inspect").getsourcefile(SearchPlugin)).read_text(encoding="utf-8")
     assert Tag("Q") == Tag("Q") and hash(Tag("Q")) == hash(Tag("Q"))
 
 
 def test_material_templates_have_the_blocks_and_partials_the_overrides_wrap():
-    """Coupling 4: the blocks overrides/main.html wraps and the partials generator/templates wraps."""
+    """Coupling 3: the blocks overrides/main.html wraps and the partials generator/templates wraps."""
     import material
 
     templates = Path(material.__file__).parent / "templates"

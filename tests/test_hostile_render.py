@@ -30,6 +30,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, copy_project, mkdocs_build, papershelf
+from generator.search_index import read_index
 
 PAPER = "distilbert-a-distilled-version-of-bert-smaller-faster-cheaper-and-lighter"
 HITCHHIKER = "A Hitchhiker's Guide to Scaling Law Estimation"  # a seed title
@@ -170,10 +171,10 @@ def test_labels_with_html_characters_pass_check_and_build_and_show_exactly_once(
     options = dict(_page(site, "papers").options)
     for tag in tags:
         assert options[tag["slug"]] == tag["label"]
-    # Search: the paper's entry carries the tags as the index holds text (only & < > escaped).
-    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    entry = next(doc for doc in index["docs"] if doc["location"] == f"papers/{PAPER}/")
-    assert {html.escape(label, quote=False) for label in LABELS} <= set(entry["tags"])
+    # Search: the paper's record carries the tags as text, for the tag filter and in its content.
+    entry = next(r for r in read_index(site / "pagefind") if r["url"] == f"/papers/{PAPER}/")
+    assert set(LABELS) <= set(entry["filters"]["tag"])
+    assert all(label in entry["content"] for label in LABELS)
 
 
 def test_every_tag_link_lands_on_its_own_heading(labelled):
@@ -212,24 +213,22 @@ def test_tag_anchors_are_unique_whatever_the_labels():
 
 
 def test_search_index_titles_are_text_with_their_apostrophes(labelled):
-    """Item 12: "Hitchhiker's" found nothing: the index stored `&#x27;s`."""
+    """Item 12: "Hitchhiker's" found nothing: the index stored `&#x27;s`. Records hold plain
+    text (the search box shows titles as text)."""
     _, site, _ = labelled
-    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    titles = {doc["title"] for doc in index["docs"]}
+    titles = {record["meta"]["title"] for record in read_index(site / "pagefind")}
     assert HITCHHIKER in titles
-    for title in TITLES:  # & < > as Material's indexer escapes any page's text; quotes as they are
-        assert html.escape(title, quote=False) in titles, title
-    assert not [t for t in titles if "&#" in t or "&quot;" in t or "&amp;amp;" in t]
+    for title in TITLES:
+        assert title in titles, title
+    assert not [t for t in titles if "&#" in t or "&quot;" in t or "&amp;" in t or "&lt;" in t]
 
 
 def test_the_plain_build_indexes_titles_the_same(labelled, tmp_path, monkeypatch):
-    """PAPERSHELF_PLAIN_BUILD=1 (whole pages to the indexer) gives the same titles and tags."""
+    """PAPERSHELF_PLAIN_BUILD=1 (pages through Markdown) gives the same search records."""
     project, site, _ = labelled
     monkeypatch.setenv("PAPERSHELF_PLAIN_BUILD", "1")
     plain = _built(project, tmp_path / "plain")
-    entries = [[(doc["location"], doc["title"], doc.get("tags")) for doc in json.loads(
-        (built / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]] for built in (plain, site)]
-    assert entries[0] == entries[1]
+    assert read_index(plain / "pagefind") == read_index(site / "pagefind")
 
 
 # --------------------------------------------------------------------------------------------
@@ -569,9 +568,9 @@ def test_search_finds_titles_with_apostrophes_and_ampersands(labelled, chromium)
         try:
             page.goto(base)
             for query, title in (("Hitchhiker's", HITCHHIKER), ("Angles", TITLES[0])):
-                page.fill("input[data-md-component=search-query]", query)
-                page.wait_for_selector(".md-search-result__item", timeout=20_000)
-                found = page.locator(".md-search-result__article h1").all_inner_texts()
+                page.fill("input.md-search__input", query)
+                page.wait_for_selector(".ps-search-result", timeout=20_000)
+                found = page.locator(".ps-search-result .ps-search-title").all_inner_texts()
                 assert title in found, (query, found)
             assert [m for m in messages if m.startswith(("error", "pageerror"))] == []
         finally:
