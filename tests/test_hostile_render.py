@@ -406,7 +406,7 @@ def test_add_csp_lists_only_allowed_scripts():
             '<body><script>alert("injected")</script><script src="x.js"></script></body></html>')
     built = csp.add_csp(page, frozenset({csp.source(theme)}))
     sources = _script_src(_policy(built))
-    assert sources == ["'self'", csp.source(theme)]
+    assert sources == ["'self'", "'wasm-unsafe-eval'", csp.source(theme)]
     assert csp.source('alert("injected")') not in built
 
 
@@ -429,7 +429,7 @@ def test_only_the_script_serve_injects_before_the_body_end_is_allowed_while_serv
     injected = served[served.rindex("<script>") + len("<script>"):served.rindex("</script></body>")]
     assert "livereload(7, " in injected
     sources = _script_src(_policy(csp.allow_live_reload(served)))
-    assert sources == ["'self'", csp.source(injected), csp.source("var a=1")]
+    assert sources == ["'self'", "'wasm-unsafe-eval'", csp.source(injected), csp.source("var a=1")]
     assert csp.allow_live_reload(served.replace("</script></body>", "</script>\n</body>")) == \
         served.replace("</script></body>", "</script>\n</body>")
 
@@ -486,7 +486,7 @@ def test_a_script_that_got_through_is_not_in_the_policy(unescaped_note_site):
     allowed = _script_src(_policy(page))
     assert csp.source('document.title="PWNED"') not in allowed
     theme = [csp.source(s) for s in csp.inline_scripts(page) if "PWNED" not in s]
-    assert theme and allowed == ["'self'", *dict.fromkeys(theme)]  # the theme's own scripts still run
+    assert theme and allowed == ["'self'", "'wasm-unsafe-eval'", *dict.fromkeys(theme)]  # the theme's own scripts still run
 
 
 def test_every_page_allows_exactly_its_theme_scripts(unescaped_note_site):
@@ -499,7 +499,7 @@ def test_every_page_allows_exactly_its_theme_scripts(unescaped_note_site):
             assert path.name == "404.html"
             continue
         scripts = csp.inline_scripts(text)
-        allowed = _script_src(_policy(text))[1:]
+        allowed = _script_src(_policy(text))[2:]  # (after 'self' 'wasm-unsafe-eval')
         assert allowed == list(dict.fromkeys(csp.source(s) for s in scripts if "PWNED" not in s)), path
 
 

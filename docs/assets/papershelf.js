@@ -96,10 +96,6 @@
   }
 
   function init() {
-    /* Material's search dialog has no accessible name (axe: aria-dialog-name). */
-    document.querySelectorAll(".md-search[role=dialog]").forEach(function (dialog) {
-      if (!dialog.hasAttribute("aria-label")) dialog.setAttribute("aria-label", "Search");
-    });
     document.querySelectorAll("form.ps-filters").forEach(setupFilters);
     document.querySelectorAll("table.ps-table").forEach(setupSort);
     document.querySelectorAll("button.ps-copy").forEach(setupCopy);
