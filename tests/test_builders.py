@@ -125,8 +125,12 @@ def test_generate_writes_a_standalone_project_and_keeps_write_guarantees(tmp_pat
     source = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
     assert "hooks" not in config and "watch" not in config
     assert config["docs_dir"] == "docs" and config["theme"]["custom_dir"] == "overrides"
-    for key in ("site_name", "site_url", "repo_url", "plugins", "markdown_extensions", "validation", "extra_css"):
+    for key in ("site_name", "site_url", "repo_url", "markdown_extensions", "validation"):
         assert config[key] == source[key], key
+    # Without the hook there is no Pagefind index: Material's own search instead of the box made for it.
+    assert config["plugins"] == ["search", *source["plugins"]] and "search" not in source["plugins"]
+    assert config["extra_css"] == [c for c in source["extra_css"] if "search" not in c] != source["extra_css"]
+    assert config["extra_javascript"] == [j for j in source["extra_javascript"] if "search" not in j]
     assert {k: v for k, v in config["theme"].items() if k != "custom_dir"} == \
         {k: v for k, v in source["theme"].items() if k != "custom_dir"}
     assert config["nav"][0] == {"Home": "index.md"} and {"About": "about.md"} in config["nav"]
