@@ -46,6 +46,7 @@ import importlib
 import logging
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -310,9 +311,11 @@ def on_post_build(config) -> None:
     """The search index of the papers and hand-written pages, into site_dir/pagefind/ (under
     `serve` too, where site_dir is a temporary directory)."""
     search_index, site = _state.generator["search_index"], _state.site
+    started = time.perf_counter()
     records = search_index.paper_records(site.library, lambda src: _state.files.get_file_from_path(src).url)
-    search_index.write_index(records + sorted(_state.page_records, key=lambda r: r.url),
-                             Path(config.site_dir) / "pagefind", config.theme.get("language") or "en")
+    records += sorted(_state.page_records, key=lambda r: r.url)
+    search_index.write_index(records, Path(config.site_dir) / "pagefind", config.theme.get("language") or "en")
+    log.info(f"papershelf: search index of {len(records)} pages written in {time.perf_counter() - started:.1f} s")
 
 
 def on_serve(server, config, builder):
