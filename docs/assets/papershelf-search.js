@@ -183,7 +183,8 @@
         return;
       }
       pagefind().then(function (pf) {
-        return pf.search(query || null, { filters: filters });
+        /* (no `filters` key without a filter: Pagefind would fetch every filter chunk first) */
+        return pf.search(query || null, Object.keys(filters).length ? { filters: filters } : {});
       }).then(function (found) {
         if (mine !== sequence) return;
         results = found ? found.results : [];
@@ -192,15 +193,22 @@
         list.setAttribute("data-query", query);   /* which query the list answers (tests, bench) */
         meta.textContent = results.length === 0 ? "No matching papers" :
           results.length === 1 ? "1 matching page" : results.length + " matching pages";
-        return more();
+        return more().then(loadFilters);
       }).catch(function (error) {
         if (mine === sequence) meta.textContent = "Search is unavailable: " + error.message;
       });
     }
 
+    /* The filters' values (a few chunks that grow with the list) are fetched after the first
+       results, or once the open box has waited a moment for a query: never before a result. */
+    function loadFilters() {
+      return pagefind().then(addFilters).catch(function () { /* reported by search() */ });
+    }
+
     function open() {
       setOpen(true);
-      pagefind().then(addFilters).catch(function () { /* reported by search() */ });
+      pagefind().catch(function () { /* reported by search() */ });
+      setTimeout(function () { if (!input.value.trim()) loadFilters(); }, 800);
     }
 
     function links() { return Array.prototype.slice.call(list.querySelectorAll("a")); }
