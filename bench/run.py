@@ -179,14 +179,14 @@ def site_stats(site_dir: Path) -> dict:
     total = sum(p.stat().st_size for p in site_dir.rglob("*") if p.is_file())
     pages = sum(1 for _ in site_dir.rglob("*.html"))
     paper_pages = [p.stat().st_size for p in site_dir.glob("papers/*/index.html")]
-    index = site_dir / "search" / "search_index.json"
+    index = [p.stat().st_size for p in (site_dir / "pagefind").rglob("*") if p.is_file()]  # all of it; a query fetches a few chunks
     return {
         "site_bytes": total,
         "pages": pages,
         "paper_pages": len(paper_pages),
         "paper_page_median_bytes": statistics.median(paper_pages) if paper_pages else 0,
         "paper_page_max_bytes": max(paper_pages, default=0),
-        "search_index_bytes": index.stat().st_size if index.is_file() else 0,
+        "search_index_bytes": sum(index),
     }
 
 

@@ -12,25 +12,22 @@ What keeps big lists fast, each checked against a plain build (tests/test_scale.
 - Material renders the nav, header, footer and config into every page, and on paper pages they
   are always the same HTML (papers are not in the nav and all sit at the same depth; the header
   differs only by the title), so they are rendered once per build (`generator/templates/`).
-- Material's search indexer parses a small search-only HTML of each paper page (`Site.search`)
-  and the other generated pages minus their excluded tables, instead of the whole pages.
-PAPERSHELF_PLAIN_BUILD=1 turns them off (same site, slower; the hook still hands generated pages
-to the indexer, whole, for their titles and tags). The search index's shape is a setting of its
-own, in mkdocs.yml: `extra: {papershelf: {search_index: auto|full|compact}}`.
+PAPERSHELF_PLAIN_BUILD=1 turns them off (same site, slower).
+
+Search is a Pagefind index (generator/search_index.py) written after the build into
+`site_dir/pagefind/` (on_post_build), from the generator's records and the text of the
+hand-written pages (on_page_content); docs/assets/papershelf-search.js is its search box.
 
 Couplings beyond MkDocs' plugin events and `File.generated`, all here, checked against MkDocs
 1.6.1, ProperDocs 1.6.7 and Material 9.8.2 (tests/test_hook.py names the versions):
 1. MkDocs: a plugin may set `File.page` before the nav is built (mkdocs/structure/nav.py accepts
    a `Page` there); `GeneratedPage` subclasses `Page` and overrides its public `render`.
-2. Material's search plugin: `plugins["material/search"].search_index.add_entry_from_context`,
-   which takes a page's title and tags from `page.meta` as they are and holds the text it parses
-   as `html.escape(text, quote=False)`: the hook hands it title and tags in that form.
-3. Material's templates: overrides/main.html wraps the blocks `styles`, `footer`, `config` and
+2. Material's templates: overrides/main.html wraps the blocks `styles`, `footer`, `config` and
    `scripts`; generator/templates/partials/ wrap Material's `partials/header.html` and
    `partials/nav.html`, reached as `material/partials/...` through a prefix loader. Material's
    inline scripts are in `partials/javascripts/` and `partials/integrations/` and read only the
    config, `base_url` and base.html's `features`: render/csp.py renders them for the policy.
-4. `mkdocs serve`: its server (`on_serve`) is a wsgiref `WSGIServer` (`get_app`/`set_app`), and
+3. `mkdocs serve`: its server (`on_serve`) is a wsgiref `WSGIServer` (`get_app`/`set_app`), and
    it injects its live-reload script inline right before `</body>` of each page it sends; the
    hook wraps its app so each such page's policy allows that script (render/csp.py).
 Without this hook (a stock build of `papershelf generate --out`), the templates fall back to
@@ -46,6 +43,7 @@ import importlib
 import logging
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,6 +76,8 @@ class BuildState:
     env: Any = None  # this build's Jinja environment (on_env)
     theme_scripts: dict[str, frozenset] = field(default_factory=dict)  # base_url -> the theme's script hashes
     base_urls: dict[str, str] = field(default_factory=dict)  # page -> its base_url, from on_page_context to on_post_page
+    files: Any = None  # this build's mkdocs Files (on_files): paper pages' URLs for the search index
+    page_records: list = field(default_factory=list)  # hand-written pages' search records, this build
 
 
 _state = BuildState()
@@ -116,7 +116,7 @@ def _fresh_generator(root: Path):
         for name in [n for n in sys.modules if n == "generator" or n.startswith("generator.")]:
             del sys.modules[name]
         _state.code_signature = signature
-    names = ("site", "errors", "placeholders", "render.csp", "render.lists", "render.markup")
+    names = ("site", "errors", "placeholders", "render.csp", "render.lists", "render.markup", "search_index")
     return {name: importlib.import_module(f"generator.{name}") for name in names}
 
 
@@ -135,11 +135,9 @@ def on_config(config):
                     "so restart `mkdocs serve` to use the new version")
     _state.hook_mtime = _state.hook_mtime or _HOOK.stat().st_mtime_ns
     errors = modules["errors"]
-    options = (config.extra or {}).get("papershelf") or {}
     try:
         site = modules["site"].build_site(root, strict=bool(config.strict), site_name=config.site_name,
-                                          site_url=config.site_url or "http://127.0.0.1:8000/",
-                                          search_index=str(options.get("search_index", "auto")))
+                                          site_url=config.site_url or "http://127.0.0.1:8000/")
     except errors.PapershelfError as exc:
         for problem in exc.problems:
             log.error(str(problem))
@@ -211,6 +209,7 @@ def on_files(files, config):
         files.append(generated)
         if html_page:
             GeneratedPage(nav_titles.get(path), generated, config)  # (sets generated.page; the nav keeps it)
+    _state.files, _state.page_records = files, []
     return files
 
 
@@ -230,8 +229,6 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     stays exactly as generated either way (Markdown would drop its last newline)."""
     if isinstance(page, GeneratedPage):
         page.meta = dict(_document(page).meta)
-    if _indexed_by_hook(page, config):
-        page.meta["search"] = {"exclude": True}  # Material's indexer skips it; on_page_context feeds it
     if not isinstance(page, GeneratedPage) and (document := _document(page)) and _html_only(document.body):
         return _PLACEHOLDER
     return markdown
@@ -240,44 +237,13 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
 def on_page_content(html: str, page, config, files) -> str:
     if not isinstance(page, GeneratedPage) and (document := _document(page)) and _html_only(document.body):
         return document.body
+    if page.file.generated_by != "papershelf":  # a hand-written page: searchable by its text
+        _state.page_records.append(_state.generator["search_index"].page_record(page.url, page.title or "", html))
     return html
 
 
-def _indexed_by_hook(page, config) -> bool:
-    """Generated pages: the hook hands them to Material's indexer itself (on_page_context)."""
-    plugin = config.plugins.get("material/search")
-    if plugin is None or not plugin.config.enabled or page.file.generated_by != "papershelf":
-        return False
-    return page.file.src_uri in _state.site.search or _document(page) is not None
-
-
-@event_priority(-50)  # after the search plugin has skipped the page
 def on_page_context(context, page, config, nav):
-    """Index a generated page with Material's own indexer, fed only what it would keep.
-
-    Paper pages have their search-only HTML from the renderer; the other generated pages (big
-    tables) have their excluded blocks cut out. Same index, without parsing what it skips (a
-    plain build feeds whole pages, but paper pages in a compact index: only their search HTML
-    has the cut abstracts). The title and tags go in as the index holds text (`search_text`),
-    not as the front-matter escapes them for the templates.
-    """
     _state.base_urls[page.file.src_uri] = context["base_url"]  # (for on_post_page)
-    if not _indexed_by_hook(page, config):
-        return context
-    site, markup = _state.site, _state.generator["render.markup"]
-    document, src = _document(page), page.file.src_uri
-    if src in site.search and (site.compact_search or not _plain()):
-        search_html = site.search[src]
-    elif not _plain() and document is not None and _html_only(document.body):
-        search_html = markup.without_search_excluded(page.content)
-    else:
-        search_html = page.content
-    content, meta = page.content, page.meta
-    page.content, page.meta = search_html, markup.search_meta(meta)
-    try:
-        config.plugins["material/search"].search_index.add_entry_from_context(page)
-    finally:
-        page.content, page.meta = content, meta
     return context
 
 
@@ -299,7 +265,7 @@ def on_env(env, config, files):
 
 def _is_paper_page(page) -> bool:
     """Paper pages: not in the nav and all at the same depth, so their chrome is the same HTML."""
-    return page is not None and _state.site is not None and page.file.src_uri in _state.site.search
+    return page is not None and _state.site is not None and page.file.src_uri in _state.site.paper_pages
 
 
 @pass_context
@@ -358,6 +324,17 @@ def on_post_template(output_content: str, template_name: str, config) -> str:
     if base_url not in _state.theme_scripts:
         _state.theme_scripts[base_url] = _state.generator["render.csp"].theme_scripts(_state.env, config, base_url)
     return _state.generator["render.csp"].add_csp(output_content, _state.theme_scripts[base_url], config.repo_url)
+
+
+def on_post_build(config) -> None:
+    """The search index of the papers and hand-written pages, into site_dir/pagefind/ (under
+    `serve` too, where site_dir is a temporary directory)."""
+    search_index, site = _state.generator["search_index"], _state.site
+    started = time.perf_counter()
+    records = search_index.paper_records(site.library, lambda src: _state.files.get_file_from_path(src).url)
+    records += sorted(_state.page_records, key=lambda r: r.url)
+    search_index.write_index(records, Path(config.site_dir) / "pagefind", config.theme.get("language") or "en")
+    log.info(f"papershelf: search index of {len(records)} pages written in {time.perf_counter() - started:.1f} s")
 
 
 def on_serve(server, config, builder):

@@ -4,6 +4,7 @@ What the hook adds to `mkdocs build` at build time is written out instead, so a 
 (or ProperDocs) builds DIR strictly with no papershelf code:
 
     DIR/mkdocs.yml    the project's mkdocs.yml with the nav written out from the generator,
+                      Material's search plugin instead of the Pagefind search box (it needs the hook),
                       `hooks:` and `watch:` left out, `docs_dir` and `custom_dir` set to the copies
     DIR/docs/         the generated pages (with their front-matter), feeds and exports, and the
                       project's hand-written pages and assets (a generated page wins a clash)
@@ -31,6 +32,9 @@ CONFIG = "mkdocs.yml"
 DOCS = "docs"
 OVERRIDES = "overrides"
 DROPPED_KEYS = ("hooks", "watch")  # the hook is the generator itself; watch only serves it
+# The site's search is a Pagefind index the hook writes; without the hook the written project
+# uses Material's own search plugin instead, and leaves out the box made for Pagefind.
+PAGEFIND_ASSETS = ("assets/papershelf-search.js", "assets/papershelf-search.css")
 SKIPPED_DIRS = {"__pycache__"}
 HEADER = ("# Written by `papershelf generate` from the project's mkdocs.yml: the nav is written out and\n"
           "# the papershelf hook left out, so `mkdocs build` or `properdocs build` needs no papershelf code.\n")
@@ -190,6 +194,12 @@ def written_config(config: dict, nav: list) -> str:
     if theme is not None and theme.get("custom_dir") is not None:
         out["theme"] = {**theme, "custom_dir": OVERRIDES}
     out["nav"] = nav
+    for key in ("extra_javascript", "extra_css"):
+        if isinstance(out.get(key), list):
+            out[key] = [item for item in out[key] if item not in PAGEFIND_ASSETS]
+    plugins = out.get("plugins")
+    if isinstance(plugins, list) and not any(p == "search" or isinstance(p, dict) and "search" in p for p in plugins):
+        out["plugins"] = ["search", *plugins]
     return HEADER + yaml.dump(out, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 

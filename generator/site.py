@@ -41,16 +41,6 @@ TAGS_FILE = "tags.yml"
 CURATION_FILE = "curation.yml"
 SEEDS_DIR = "seeds"
 
-# The search index (Material's lunr index, built in the browser) slows down with its size. In
-# "compact" mode it has one entry per paper: title, tags and the abstract's first sentences (up
-# to SEARCH_ABSTRACT_CHARS, the first sentence always whole); "full" indexes each paper page's
-# sections whole. "auto" is compact above SEARCH_COMPACT_ABOVE papers. Pages always show the
-# whole abstract. Set in mkdocs.yml: `extra: {papershelf: {search_index: auto}}`.
-SEARCH_INDEX_MODES = ("auto", "full", "compact")
-SEARCH_COMPACT_ABOVE = 2000
-SEARCH_ABSTRACT_CHARS = 280
-
-
 @dataclass
 class Site:
     """Every generated file (docs-relative path -> page or text) plus what the nav and CLI need."""
@@ -60,8 +50,7 @@ class Site:
     all_papers: list[Paper]  # including hidden ones
     curation: Curation
     problems: list[Problem] = field(default_factory=list)
-    search: dict[str, str] = field(default_factory=dict)  # paper page -> the HTML search indexes
-    compact_search: bool = False  # whether that HTML is the compact kind (see SEARCH_INDEX_MODES)
+    paper_pages: frozenset[str] = frozenset()  # the paper pages' docs paths
 
     def files(self) -> dict[str, str]:
         """Every generated file's full text by docs-relative path (Markdown pages with their
@@ -207,16 +196,8 @@ def _quiet(items, label: str):
     return items
 
 
-def compact_search(mode: str, papers: int) -> bool:
-    """Whether the search index has one short entry per paper (see SEARCH_INDEX_MODES)."""
-    if mode not in SEARCH_INDEX_MODES:
-        raise PapershelfError([Problem("mkdocs.yml", None, None, f"extra.papershelf.search_index: {mode!r} is not "
-                                       f"one of {', '.join(SEARCH_INDEX_MODES)}")])
-    return mode == "compact" or (mode == "auto" and papers > SEARCH_COMPACT_ABOVE)
-
-
 def build_site(root: Path, strict: bool = False, site_name: str = "papershelf",
-               site_url: str = "http://127.0.0.1:8000/", progress=_quiet, search_index: str = "auto") -> Site:
+               site_url: str = "http://127.0.0.1:8000/", progress=_quiet) -> Site:
     """Run the whole pipeline and render every page; raises PapershelfError on user mistakes.
 
     `progress(items, label)` may wrap the long loops (the CLI shows a bar on a terminal).
@@ -236,15 +217,13 @@ def build_site(root: Path, strict: bool = False, site_name: str = "papershelf",
                                    "hidden, so it is left off the site", "warning")
                            for path in curation.paths if path.slug not in shown]
     pages: dict[str, Document | str] = {}
-    search: dict[str, str] = {}
     others = index_pages(lib, site_name, site_url)  # (no related papers on them)
     lib = lib.with_related(related_papers(on_site, TOP_K, corpus, listed if corpus is not None else None))
-    compact = compact_search(search_index, len(on_site))
-    index_chars = SEARCH_ABSTRACT_CHARS if compact else None
     made = [(L.paper_src(paper.slug), f"the paper '{paper.slug}'") for paper in on_site]
     raise_if_errors(L.page_collisions(made + [(src, what) for src, what, _ in others]))
     for paper in progress(on_site, "Rendering papers"):
         src = L.paper_src(paper.slug)
-        pages[src], search[src] = render_paper(paper, lib, index_chars)
+        pages[src] = render_paper(paper, lib)
+    paper_pages = frozenset(pages)
     pages.update((src, page) for src, _, page in others)
-    return Site(pages, lib, all_papers, curation, problems, search, compact)
+    return Site(pages, lib, all_papers, curation, problems, paper_pages)

@@ -14,14 +14,12 @@ PAPERSHELF_REQUIRE_BROWSER=1. Screenshots go to test-artifacts/screenshots/.
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import re
 import shutil
 import subprocess
 import time
-from bisect import bisect_left
 from collections import Counter
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -160,47 +158,28 @@ def paper_case(lib):
     return next(p for p in lib.papers if p.code and lib.related.get(p.slug) and lib.theme_of(p))
 
 
-def _tokens(text: str) -> list[str]:
-    """Roughly the search index's tokens: split on whitespace and hyphens, trimmed, lower case."""
-    out = []
-    for token in re.split(r"[\s\-]+", text.lower()):
-        token = re.sub(r"^\W+|\W+$", "", token)
-        if token:
-            out.append(token)
-    return out
-
-
 @pytest.fixture(scope="module")
-def rare_word(lib, built_site):
-    """A word of exactly one paper's abstract that no other indexed text starts with.
+def rare_word(seed_site):
+    """A long word of exactly one paper's search record that no other record (or hand-written
+    page) has, nor any word sharing all but its last five letters: Pagefind stems words and
+    matches the last one as a prefix. Records are the ones the hook indexes
+    (generator.search_index.paper_records)."""
+    from generator.search_index import paper_records
 
-    Candidates come from the seed abstracts; uniqueness is checked against the whole built search
-    index (every page and section except that paper's abstract), prefixes included, since the
-    search may match prefixes."""
-    abstract_words = Counter()
-    for paper in lib.papers:
-        abstract_words.update(set(_tokens(paper.abstract)))
-    index = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    doc_tokens = {}
-    for doc in index["docs"]:
-        text = html.unescape(re.sub(r"<[^>]+>", " ", doc.get("title", "") + " " + doc.get("text", "")))
-        doc_tokens[doc["location"]] = set(_tokens(text + " " + " ".join(doc.get("tags", []))))
-    docs_with = Counter(t for tokens in doc_tokens.values() for t in tokens)
-    vocabulary = sorted(docs_with)
-    for paper in lib.papers:
-        words = sorted({w for w in _tokens(paper.abstract)
-                        if abstract_words[w] == 1 and re.fullmatch(r"[a-z]{8,}", w)},
-                       key=lambda w: (-len(w), w))
-        own = doc_tokens.get(f"papers/{paper.slug}/#abstract", set())
+    lib = seed_site.library
+    records = paper_records(lib, lambda src: src.removesuffix(".md") + "/")
+    tokens = [set(re.findall(r"[a-z0-9]+", r.content.lower())) for r in records]
+    tokens.append(set(re.findall(r"[a-z0-9]+", (ROOT / "docs" / "about.md").read_text(encoding="utf-8").lower())))
+    counts = Counter(t for own in tokens for t in own)
+    for number, paper in enumerate(lib.papers):
+        words = sorted({w for w in re.findall(r"[a-z]+", paper.abstract.lower())
+                        if counts[w] == 1 and len(w) >= 10}, key=lambda w: (-len(w), w))
+        others = set().union(*(own for n, own in enumerate(tokens) if n != number))
         for word in words:
-            at = bisect_left(vocabulary, word)
-            starting = []
-            while at < len(vocabulary) and vocabulary[at].startswith(word):
-                starting.append(vocabulary[at])
-                at += 1
-            if starting and all(docs_with[t] == 1 and t in own for t in starting):
+            stem = word[:len(word) - 5]
+            if not any(t.startswith(stem) for t in others):
                 return word, paper
-    pytest.fail("no abstract has a word found nowhere else in the search index")
+    pytest.fail("no abstract has a word found in no other search record")
 
 
 # --------------------------------------------------------------------------------------------
@@ -208,23 +187,17 @@ def rare_word(lib, built_site):
 
 
 def test_search_finds_a_paper_by_a_rare_abstract_word(browse, rare_word):
+    """The header's search (Pagefind; more in test_browser_search.py): one result, that paper."""
     word, paper = rare_word
     page = browse.page()
     browse.goto(page, "")
     page.locator("input.md-search__input").click()
-    # Material shows "Initializing search" until its worker has loaded the index.
-    page.locator(".md-search-result__meta", has_not_text="Initializing").wait_for()
-    page.locator("input.md-search__input").press_sequentially(word)  # Material listens for keys, not fill()
-    # Results update on every key: wait for the ones for the whole word (Material adds ?h=word).
-    results = page.locator(".md-search-result__item > a.md-search-result__link")
-    first = results.first
-    page.locator(f".md-search-result__item > a.md-search-result__link[href*='?h={word}']").first.wait_for()
+    page.locator("input.md-search__input").press_sequentially(word)
+    page.locator(f"ol.md-search-result__list[data-query='{word}'] .ps-search-result").first.wait_for()
+    results = page.locator(".ps-search-result a")
     hrefs = results.evaluate_all("links => links.map(a => a.href)")
-    assert urlsplit(hrefs[0]).path == f"/papers/{paper.slug}/", (word, hrefs)
-    # One result (a page, perhaps with its matching sections): the word is in one abstract only.
-    assert page.locator(".md-search-result__item").count() == 1, (word, hrefs)
-    assert {urlsplit(h).path for h in hrefs} == {f"/papers/{paper.slug}/"}, (word, hrefs)
-    first.click()
+    assert [urlsplit(h).path for h in hrefs] == [f"/papers/{paper.slug}/"], (word, hrefs)
+    results.first.click()
     page.wait_for_url(re.compile(rf"/papers/{re.escape(paper.slug)}/"))
     assert page.locator("article h1").first.inner_text().strip() == paper.title
     assert page.title() == paper.title + SITE_TITLE_SUFFIX

@@ -102,7 +102,7 @@ def test_papershelf_build_builds_the_site_strictly_with_mkdocs(tmp_path):
     home = (site / "index.html").read_bytes()
     assert re.search(rb'<meta name="generator" content="mkdocs-1\.6\.\d+, mkdocs-material-', home)
     assert (site / "papers" / DISTILBERT / "index.html").is_file()
-    assert (site / "search" / "search_index.json").is_file()
+    assert (site / "pagefind" / "pagefind.js").is_file() and not (site / "search").exists()
 
 
 # --- generate --out: a standalone project ----------------------------------------------------------
@@ -125,8 +125,12 @@ def test_generate_writes_a_standalone_project_and_keeps_write_guarantees(tmp_pat
     source = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
     assert "hooks" not in config and "watch" not in config
     assert config["docs_dir"] == "docs" and config["theme"]["custom_dir"] == "overrides"
-    for key in ("site_name", "site_url", "repo_url", "plugins", "markdown_extensions", "validation", "extra_css"):
+    for key in ("site_name", "site_url", "repo_url", "markdown_extensions", "validation"):
         assert config[key] == source[key], key
+    # Without the hook there is no Pagefind index: Material's own search instead of the box made for it.
+    assert config["plugins"] == ["search", *source["plugins"]] and "search" not in source["plugins"]
+    assert config["extra_css"] == [c for c in source["extra_css"] if "search" not in c] != source["extra_css"]
+    assert config["extra_javascript"] == [j for j in source["extra_javascript"] if "search" not in j]
     assert {k: v for k, v in config["theme"].items() if k != "custom_dir"} == \
         {k: v for k, v in source["theme"].items() if k != "custom_dir"}
     assert config["nav"][0] == {"Home": "index.md"} and {"About": "about.md"} in config["nav"]
@@ -237,6 +241,7 @@ def test_generated_project_builds_strictly_with_stock_mkdocs_and_no_hook(tmp_pat
         assert label in home, label
     assert "Scaling laws &amp; emergence (" in home  # nav titles are escaped once, not twice
     assert (site / "about" / "index.html").is_file() and (site / "assets" / "papershelf.css").is_file()
+    # (no hook, so Material's own search: see generator/project.py)
     for name in ("papers.json", "papers.bib", "feed.xml", "search/search_index.json", "tags/index.html"):
         assert (site / name).is_file(), name
 
@@ -276,12 +281,16 @@ def test_properdocs_without_mkdocs_builds_the_same_pages_as_mkdocs(tmp_path, req
     assert build.returncode == 0, build.stderr[-3000:]
     assert re.search(rb'<meta name="generator" content="[^"]*ProperDocs 1\.6', (site / "index.html").read_bytes())
 
-    def files(folder: Path) -> set[str]:
-        return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    def files(folder: Path) -> set[str]:  # (the search index: compared by its records, below)
+        return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()
+                and p.relative_to(folder).parts[0] != "pagefind"}
 
     built_site = request.getfixturevalue("built_site")  # the MkDocs build, shared with other tests
     assert files(site) == files(built_site)
-    compared = [rel for rel in sorted(files(site)) if rel.endswith(".html")] + ["search/search_index.json"]
+    from generator.search_index import read_index
+
+    assert read_index(site / "pagefind") == read_index(built_site / "pagefind")
+    compared = [rel for rel in sorted(files(site)) if rel.endswith(".html")]
     assert len(compared) > 700
 
     def without_meta(path: Path) -> bytes:

@@ -90,8 +90,9 @@ def test_search_finds_a_paper_by_author_name_in_the_built_site(tmp_path, seed_si
     project, known, *_ = _lock_project(tmp_path, seed_site)
     result = mkdocs_build(project, tmp_path / "site")
     assert result.returncode == 0, result.stderr[-3000:]
-    index = json.loads((tmp_path / "site" / "search" / "search_index.json").read_text(encoding="utf-8"))
-    hits = [d["location"] for d in index["docs"] if "Lastname7" in d["text"]]
-    assert hits and all(h.startswith(f"papers/{known.slug}/") for h in hits)
+    from generator.search_index import read_index
+
+    hits = [r["url"] for r in read_index(tmp_path / "site" / "pagefind") if "Lastname7" in r["content"]]
+    assert hits == [f"/papers/{known.slug}/"]
     html = (tmp_path / "site" / "papers" / known.slug / "index.html").read_text(encoding="utf-8")
     assert 'href="https://arxiv.org/pdf/2106.09685"' in html

@@ -1,23 +1,21 @@
 """What keeps big lists fast changes nothing a reader sees.
 
-The hook renders the nav once for all paper pages and feeds Material's search indexer less HTML;
-related papers come from a pruned TF-IDF; long lists index trimmed abstracts. Each shortcut is
-checked here against the plain result, on the real seeds.
+The hook renders the nav once for all paper pages; related papers come from a pruned TF-IDF.
+Each shortcut is checked here against the plain result, on the real seeds. The search index
+(pagefind/) is compared by its records: Pagefind names and orders its filter chunks differently
+from run to run (README, "Search"), the rest of the site is byte-identical.
 """
 
 from __future__ import annotations
 
 import filecmp
-import html
-import json
 import os
 import sys
 from pathlib import Path
 
 import pytest
-from material.plugins.search.plugin import Parser
 
-from generator.render.markup import without_search_excluded
+from generator.search_index import read_index
 
 from conftest import copy_project, mkdocs_build
 
@@ -25,11 +23,12 @@ pytestmark = pytest.mark.slow
 
 
 def _all_files(root: Path) -> set[str]:
-    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+    """The site's files but the search index's (compared with `read_index`)."""
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and p.relative_to(root).parts[0] != "pagefind"}
 
 
 def test_fast_build_is_byte_identical_to_a_plain_build(built_site, tmp_path, monkeypatch):
-    monkeypatch.setenv("PAPERSHELF_PLAIN_BUILD", "1")  # no shared nav, Material indexes whole pages
+    monkeypatch.setenv("PAPERSHELF_PLAIN_BUILD", "1")  # no shared nav, every page through Markdown
     plain = tmp_path / "plain"
     result = mkdocs_build(copy_project(tmp_path / "project"), plain)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -39,29 +38,21 @@ def test_fast_build_is_byte_identical_to_a_plain_build(built_site, tmp_path, mon
     assert len([f for f in files if f.startswith("papers/")]) > 680
     _match, mismatch, errors = filecmp.cmpfiles(built_site, plain, sorted(files), shallow=False)
     assert mismatch == [] and errors == []
-    index = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    assert sum(1 for d in index["docs"] if d["location"].startswith("papers/")
-               and d["location"].endswith("#abstract")) == 680
+    records = read_index(built_site / "pagefind")
+    assert records == read_index(plain / "pagefind")
+    assert sum(1 for r in records if r["url"].startswith("/papers/")) == 680
 
 
-@pytest.mark.parametrize("search_index", ["auto", "full"])
-def test_plain_and_fast_builds_of_3000_papers_are_byte_identical_search_index_included(tmp_path, monkeypatch,
-                                                                                      search_index):
-    """Above SEARCH_COMPACT_ABOVE papers "auto" makes a compact search index; the plain build
-    (PAPERSHELF_PLAIN_BUILD=1: no shared chrome, PyYAML and Markdown on every page, Material
-    indexing whole pages where the index is full) must give the same site either way."""
+def test_plain_and_fast_builds_of_3000_papers_are_byte_identical_search_records_included(tmp_path, monkeypatch):
+    """The plain build (PAPERSHELF_PLAIN_BUILD=1: no shared chrome, PyYAML and Markdown on every
+    page) gives the same site, and the same search records, with whole abstracts, at any size."""
     import importlib.util
-
-    import yaml
 
     spec = importlib.util.spec_from_file_location("papershelf_bench_synth", Path(__file__).parent.parent / "bench" / "synth.py")
     synth = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(synth)
     project = tmp_path / "project"
     synth.make_project(project, 3000)
-    config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
-    config.setdefault("extra", {})["papershelf"] = {"search_index": search_index}
-    (project / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     sites = {}
     for mode in ("fast", "plain"):
         if mode == "plain":
@@ -73,87 +64,15 @@ def test_plain_and_fast_builds_of_3000_papers_are_byte_identical_search_index_in
     assert files == _all_files(sites["plain"]) and len(files) > 3000
     _match, mismatch, errors = filecmp.cmpfiles(sites["fast"], sites["plain"], sorted(files), shallow=False)
     assert mismatch == [] and errors == []
-    index = json.loads((sites["fast"] / "search" / "search_index.json").read_text(encoding="utf-8"))
-    abstracts = [d for d in index["docs"] if d["location"].startswith("papers/") and "#" not in d["location"]
-                 and d["location"] != "papers/"]
-    sections = [d for d in index["docs"] if d["location"].startswith("papers/") and d["location"].endswith("#abstract")]
-    if search_index == "auto":  # compact: one entry per paper, no sections
-        assert len(abstracts) == 3000 and sections == []
-    else:
-        assert len(sections) == 3000
+    records = read_index(sites["fast"] / "pagefind")
+    assert records == read_index(sites["plain"] / "pagefind")
+    papers = [r for r in records if r["url"].startswith("/papers/")]
+    assert len(papers) == 3000
+    from generator.site import build_site
 
-
-def _sections(html: str) -> list[tuple[str, str]]:
-    parser = Parser()
-    parser.feed(html)
-    parser.close()
-    # What Material's indexer keeps of each section (it strips the joined title and text).
-    return [(s.id or "", "".join(s.title).strip(), "".join(s.text).strip())
-            for s in parser.data if not s.is_excluded()]
-
-
-def test_cutting_excluded_blocks_leaves_material_search_sections_unchanged(seed_site):
-    nested = '<p>a</p><div data-search-exclude><div>inner</div><p>gone</p></div><p>b</p>'
-    assert without_search_excluded(nested) == "<p>a</p><p>b</p>"  # nesting of the same tag counted
-    sample = '<div><h2 id="a">A</h2><p>kept <em>text</em></p><div data-search-exclude>' \
-             '<p>gone</p></div><p>after</p><table data-search-exclude><tr><td>x</td></tr>' \
-             '</table><h2 id="b" data-search-exclude>B</h2><ul data-search-exclude><li>' \
-             '<b>y</b></li></ul><p data-search-exclude>no <code>p</code></p><p>end</p></div>'
-    cut = without_search_excluded(sample)
-    assert "gone" not in cut and ">x<" not in cut and ">y<" not in cut and "no " not in cut
-    assert "after" in cut and "end" in cut and 'id="b"' in cut  # headings stay: they start sections
-    assert _sections(cut) == _sections(sample)
-
-    for path, page in seed_site.pages.items():
-        if path.endswith(".md") and "data-search-exclude" in page.body:
-            body = page.body
-            assert _sections(without_search_excluded(body)) == _sections(body), path
-
-
-def test_search_html_of_a_paper_is_what_material_indexes_of_its_page(seed_site):
-    for path, search_html in seed_site.search.items():
-        body = seed_site.pages[path].body
-        assert _sections(search_html) == _sections(body), path
-
-
-def test_a_cut_ends_in_an_ellipsis_entity_and_the_text_keeps_its_own(seed_site):
-    """The page's markup is ASCII, so the ellipsis of a cut description or search abstract is
-    `&hellip;`; an abstract that itself ends in "…" keeps its character."""
-    from generator.model import replace_paper
-    from generator.render.paper import render_paper
-
-    lib = seed_site.library
-    paper = lib.papers[0]
-    long = replace_paper(paper, abstract="First sentence here. " + "word " * 100 + "end.")
-    page, search = render_paper(long, lib, 60)
-    assert page.meta["description"].endswith(" word&hellip;")
-    assert search.endswith("First sentence here. &hellip;</p>")
-    own = replace_paper(paper, abstract="Short, and it trails off…")
-    page, search = render_paper(own, lib, 60)
-    assert page.meta["description"] == "Short, and it trails off…"
-    assert search.endswith("trails off…</p>") and "&hellip;" not in page.text()
-
-
-def test_a_compact_search_index_trims_abstracts_but_never_the_page():
-    from generator import site as site_mod
-
-    root = site_mod.Path(__file__).resolve().parent.parent
-    assert not site_mod.build_site(root).compact_search  # "auto": the seeds' 680 papers are few
-    site = site_mod.build_site(root, search_index="compact")
-    assert site.compact_search
-    trimmed = 0
-    for paper in site.library.papers:
-        src = f"papers/{paper.slug}.md"
-        indexed, page = site.search[src], site.pages[src].text()
-        assert html.escape(paper.title) in page and html.escape(paper.abstract) in page
-        first_sentence = paper.abstract.split(". ", 1)[0]
-        assert html.escape(first_sentence) in indexed
-        assert "<h2" not in indexed and "Tags:" not in indexed  # one entry: title and tags have fields
-        if html.escape(paper.abstract) not in indexed:
-            trimmed += 1
-            assert indexed.endswith(" &hellip;</p>")
-            assert len(indexed) < len(page) / 2
-    assert trimmed > 400  # most seed abstracts are longer than SEARCH_ABSTRACT_CHARS
+    content = {r["url"]: r["content"] for r in papers}
+    lib = build_site(project).library
+    assert all(p.abstract in content[f"/papers/{p.slug}/"] for p in lib.papers)  # whole abstracts
 
 
 def test_related_papers_exclude_the_paper_and_mostly_share_its_theme(seed_site):
@@ -286,13 +205,8 @@ def test_serve_rebuilds_after_tags_edits_equal_fresh_builds(tmp_path):
     assert "Retrieval-augmented generation" in text and "Retrieval &amp; RAG" not in text
 
 
-def test_tag_pages_are_searchable_by_name_but_their_tables_are_not(built_site, seed_site):
-    """Every paper has its own search entry; a tag page's table lists them again, out of the index."""
-    index = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    tag = max(seed_site.library.taxonomy.tags, key=lambda t: len(seed_site.library.with_tag(t)))
-    entries = [d for d in index["docs"] if d["location"].startswith(f"tags/{tag.slug}/")]
-    assert [d["title"] for d in entries if d["location"] == f"tags/{tag.slug}/"] == [html.escape(tag.label, quote=False)]
-    page = (built_site / "tags" / tag.slug / "index.html").read_text(encoding="utf-8")
-    paper = seed_site.library.with_tag(tag)[0]
-    assert f'href="../../papers/{paper.slug}/"' in page  # the page lists it...
-    assert html.escape(paper.title) not in " ".join(d["text"] for d in entries)  # ...the index does not
+def test_the_search_index_has_one_record_per_paper_and_none_for_generated_lists(built_site, seed_site):
+    """Every paper has its own search record; the tags page and the theme tables, which list
+    papers again, have none (the hand-written About page has one)."""
+    urls = [r["url"] for r in read_index(built_site / "pagefind")]
+    assert sorted(urls) == sorted([f"/papers/{p.slug}/" for p in seed_site.library.papers] + ["/about/"])

@@ -57,7 +57,9 @@ def theme_scripts(env, config, base_url: str) -> frozenset[str]:
 
 
 def policy(scripts: list[str], connect: tuple[str, ...] = ()) -> str:
-    script_src = " ".join(["'self'", *scripts])
+    """'wasm-unsafe-eval' lets the search (Pagefind) compile its WebAssembly from the site's own
+    files; it allows no eval() of JavaScript and no inline script."""
+    script_src = " ".join(["'self'", "'wasm-unsafe-eval'", *scripts])
     connect_src = " ".join(["'self'", *connect])
     return (f"default-src 'self'; script-src {script_src}; connect-src {connect_src}; "
             "style-src 'self' 'unsafe-inline'; "
@@ -87,7 +89,7 @@ def add_csp(html: str, allowed: frozenset[str], repo_url: str | None = None) -> 
     return html.replace("<head>", "<head>" + meta, 1)
 
 
-_SCRIPT_SRC = "script-src 'self'"
+_SCRIPT_SRC = "script-src 'self' 'wasm-unsafe-eval'"
 
 
 def allow_live_reload(page: str) -> str:

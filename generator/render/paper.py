@@ -211,31 +211,9 @@ def related_list(paper: Paper, lib: Library, src: str) -> str:
             + "".join(items) + "</ul>")
 
 
-def _index_cut(text: str, limit: int | None) -> int | None:
-    """Where the search index's copy of an abstract is cut (None: kept whole): after the last
-    sentence that ends within `limit` characters, the first sentence always whole, so title,
-    tag and first-sentence matches survive the trim (the page keeps the whole abstract)."""
-    if limit is None or len(text) <= limit:
-        return None
-    cut = text.find(". ") + 1 or len(text)
-    while cut < limit:
-        nxt = text.find(". ", cut + 1) + 1
-        if not nxt or nxt > limit:
-            break
-        cut = nxt
-    return cut if cut < len(text) else None
-
-
-def render_paper(paper: Paper, lib: Library, index_chars: int | None = None) -> tuple[Document, str]:
-    """(the Markdown page, the HTML that search indexes for it).
-
-    The page is YAML front-matter, then one raw HTML block of escaped content. The search HTML
-    holds only the parts the index keeps (no related papers, citation or links), with the
-    abstract cut to `index_chars`: the hook feeds it to Material's indexer instead of the whole
-    page, which is faster to parse. On long lists (`index_chars` set) the search HTML is just the
-    cut abstract: one index entry per paper instead of two, title and tags in their own fields,
-    no dates, counts or repeated tag labels in the text; the index is about half the size.
-    """
+def render_paper(paper: Paper, lib: Library) -> Document:
+    """The paper's page: YAML front-matter, then one raw HTML block of escaped content. (Search
+    indexes the paper from its record, generator/search_index.py, not from this page.)"""
     src = paper_src(paper.slug)
     body = [
         '<div class="ps-paper">',
@@ -249,17 +227,6 @@ def render_paper(paper: Paper, lib: Library, index_chars: int | None = None) -> 
         body.append('<p class="ps-buttons">' + " ".join(button_html) + "</p>")
     body.append('<h2 id="abstract">Abstract</h2>')
     no_abstract = "<em>No abstract in the listing.</em>"
-    if not paper.abstract:
-        indexed = f'<p class="ps-abstract">{no_abstract}</p>'
-    elif (cut := _index_cut(paper.abstract, index_chars)) is None:
-        indexed = f'<p class="ps-abstract">{esc(paper.abstract)}</p>'
-    else:
-        indexed = f'<p class="ps-abstract">{esc(paper.abstract[:cut])} {CUT}</p>'
-
-    if index_chars is None:
-        search = [*body[1:], indexed]
-    else:  # a long list: one entry per paper, title + tags (their own fields), authors, first sentences
-        search = [authors_line(paper), indexed]
     body.append(f'<p class="ps-abstract">{esc(paper.abstract) if paper.abstract else no_abstract}</p>')
     if paper.abstract and paper.cut:  # (issue 18: the capture ends mid-sentence)
         body.append('<p class="ps-abstract-cut" data-search-exclude><em>The listing cut this abstract.</em></p>')
@@ -276,4 +243,4 @@ def render_paper(paper: Paper, lib: Library, index_chars: int | None = None) -> 
     body.append(f'<p class="ps-back" data-search-exclude><a href="{href(src, HOME)}">&larr; All themes</a></p>')
     body.append("</div>")
     page = Document(paper_meta(paper, lib), "\n".join(filter(None, body)) + "\n")
-    return page, "\n".join(filter(None, search))
+    return page
