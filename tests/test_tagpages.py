@@ -18,8 +18,10 @@ ALLOW = "PAPERSHELF_ALLOW_EXAMPLE_URLS"
 
 
 def _papers_listed(body: str) -> list[str]:
-    """The paper slugs a page's paper table links, in order (one link per row)."""
-    return re.findall(r'<tr data-year=[^>]*><td><a href="(?:\.\./)+papers/([^/"]+)/"', body)
+    """The paper slugs of a page's paper table rows, in order, where each row's title links."""
+    rows = re.findall(r'<tr data-slug="([^"]+)"[^>]*><td><a class="ps-title" href="(?:\.\./)+papers/([^/"]+)/"', body)
+    assert all(slug == linked for slug, linked in rows)
+    return [slug for slug, _ in rows]
 
 
 def test_every_tag_has_a_page_listing_exactly_its_papers(seed_site):

@@ -72,7 +72,7 @@
       '<nav class="md-search__options" aria-label="Search options">' +
       '<button type="reset" class="md-search__icon md-icon" title="Clear" aria-label="Clear" tabindex="-1">' +
       svg([ICON.close]) + '</button></nav></form>' +
-      '<div class="md-search__output"><div class="md-search__scrollwrap" tabindex="-1">' +
+      '<div class="md-search__output"><div class="md-search__scrollwrap" tabindex="0" role="region" aria-label="Search results">' +
       '<div class="ps-search-filters"></div>' +
       '<div class="md-search-result"><div class="md-search-result__meta" aria-live="polite">Type to start searching</div>' +
       '<ol class="md-search-result__list" id="ps-search-list"></ol>' +
@@ -253,6 +253,14 @@
         input.select();
       }
     });
+
+    /* A search handed over in the address (`?q=...`: the 404 page's form) runs on load. */
+    var asked = new URLSearchParams(location.search).get("q");
+    if (asked) {
+      input.value = asked;
+      input.focus();
+      search();
+    }
   }
 
   function start() {
