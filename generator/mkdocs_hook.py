@@ -60,6 +60,7 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
+from mkdocs.utils import write_file
 
 log = logging.getLogger("mkdocs.plugins.papershelf")
 
@@ -80,6 +81,7 @@ class BuildState:
     env: Any = None  # this build's Jinja environment (on_env)
     theme_scripts: dict[str, frozenset] = field(default_factory=dict)  # base_url -> the theme's script hashes
     base_urls: dict[str, str] = field(default_factory=dict)  # page -> its base_url, from on_page_context to on_post_page
+    icons: dict[str, tuple[str, str]] = field(default_factory=dict)  # the icons the pages use from the sprite, this build
 
 
 _state = BuildState()
@@ -118,7 +120,7 @@ def _fresh_generator(root: Path):
         for name in [n for n in sys.modules if n == "generator" or n.startswith("generator.")]:
             del sys.modules[name]
         _state.code_signature = signature
-    names = ("site", "errors", "render.csp", "render.lists", "render.markup")
+    names = ("site", "errors", "render.csp", "render.lists", "render.markup", "render.slim")
     return {name: importlib.import_module(f"generator.{name}") for name in names}
 
 
@@ -289,7 +291,7 @@ def on_env(env, config, files):
         env.globals["papershelf_shared"] = _shared_partial
         env.globals["papershelf_block"] = _shared_block
     env.loader = ChoiceLoader(loaders)
-    _state.chrome, _state.env, _state.theme_scripts, _state.base_urls = {}, env, {}, {}
+    _state.chrome, _state.env, _state.theme_scripts, _state.base_urls, _state.icons = {}, env, {}, {}, {}
     return env
 
 
@@ -333,12 +335,20 @@ def _shared_block(context, name: str, html: str | None = None):
 
 def on_post_page(output: str, page, config) -> str:
     """Every page gets a Content-Security-Policy allowing the theme's inline scripts (from its
-    templates, never from the page) and, under `serve` only, the live-reload script."""
-    csp = _state.generator["render.csp"]
+    templates, never from the page) and, under `serve` only, the live-reload script; then its
+    icons come from the shared sprite and its runs of whitespace go (render/slim.py)."""
+    csp, slim = _state.generator["render.csp"], _state.generator["render.slim"]
     base_url = _state.base_urls.pop(page.file.src_uri, "")
     if base_url not in _state.theme_scripts:
         _state.theme_scripts[base_url] = csp.theme_scripts(_state.env, config, base_url)
-    return csp.add_csp(output, _state.theme_scripts[base_url], config.repo_url)
+    output = csp.add_csp(output, _state.theme_scripts[base_url], config.repo_url)
+    return slim.slim(output, f"{base_url or '.'}/{slim.SPRITE}", _state.icons)
+
+
+def on_post_build(config) -> None:
+    """The sprite holds the icons this build's pages use (render/slim.py)."""
+    slim = _state.generator["render.slim"]
+    write_file(slim.sprite_svg(_state.icons).encode("utf-8"), str(Path(config.site_dir) / slim.SPRITE))
 
 
 def on_serve(server, config, builder):

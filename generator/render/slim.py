@@ -1,0 +1,70 @@
+"""Lighter built pages: icons drawn from one shared sprite, and no runs of whitespace.
+
+Material inlines every icon's SVG wherever it is used, and its templates are indented, so about
+half of a paper page was repeated icons and indentation (the same nav, header and footer icons on
+every page). The hook runs each built page through `slim` (on_post_page), and writes the icons it
+took out into one sprite file (`sprite_svg`, at `SPRITE` in the site) once per build:
+
+- An icon is replaced only in the exact form Material's icon files have (an `<svg>` with
+  `xmlns` and `viewBox` and nothing but `<path d>` inside), so charts and anything else with
+  attributes, text or styles stays inline. Its id is a hash of its SVG, so the same icon has
+  the same id on every page and in every build. The `<use>` refers to the sprite with
+  `xlink:href`, not `href`: Material's instant navigation resolves every `[href]` by assigning
+  `el.href = el.href`, which throws on an SVG element (its `href` is read-only), and breaks
+  navigation; `xlink:href` is not matched by `[href]`.
+- Whitespace: a run of spaces, tabs and line breaks becomes one line break (when it held one)
+  or one space, so text and inline elements keep the one space between them that the browser
+  renders. Nothing changes inside elements whose whitespace shows (`pre`, `textarea`, and
+  `code`/`kbd`, which Material styles `white-space: pre-wrap`), inside `script` and `style`,
+  comments, or attribute values that hold a run of whitespace.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+SPRITE = "assets/icons.svg"
+
+_ICON = re.compile(r'<svg xmlns="http://www\.w3\.org/2000/svg" viewBox="([0-9. ]+)">((?:<path d="[^"<>]*"/>)+)</svg>')
+# What keeps its whitespace: elements where it shows or is code, comments, attribute values.
+_KEEP = re.compile(r'(<(?:pre|textarea|script|style|code|kbd)\b.*?</(?:pre|textarea|script|style|code|kbd)\s*>'
+                   r'|<!--.*?-->|="(?=[^"]*[ \t\n\r\f]{2})[^"]*")', re.S | re.I)
+_LINE_BREAK_RUN = re.compile(r"[ \t\r\f]*\n[ \t\n\r\f]*")
+_SPACE_RUN = re.compile(r"[ \t\r\f]{2,}")
+
+
+def icon_id(svg: str) -> str:
+    """A short, stable id for an icon's SVG (same icon, same id, on every page and build)."""
+    return "i" + hashlib.sha1(svg.encode("utf-8")).hexdigest()[:10]
+
+
+def use_sprite(html: str, sprite_url: str, icons: dict[str, tuple[str, str]]) -> str:
+    """`html` with each inline icon replaced by a `<use>` of the sprite at `sprite_url`; adds
+    each icon it replaces to `icons` (id -> (viewBox, inner SVG)) for `sprite_svg`."""
+    def replace(match: re.Match) -> str:
+        view_box, inner = match.group(1), match.group(2)
+        name = icon_id(match.group(0))
+        icons.setdefault(name, (view_box, inner))
+        return f'<svg viewBox="{view_box}"><use xlink:href="{sprite_url}#{name}"/></svg>'
+
+    return _ICON.sub(replace, html)
+
+
+def collapse_whitespace(html: str) -> str:
+    """`html` without runs of whitespace where they do not show (see the module's docstring)."""
+    parts = _KEEP.split(html)
+    for i in range(0, len(parts), 2):  # (odd parts are what _KEEP matched)
+        parts[i] = _SPACE_RUN.sub(" ", _LINE_BREAK_RUN.sub("\n", parts[i]))
+    return "".join(parts)
+
+
+def slim(html: str, sprite_url: str, icons: dict[str, tuple[str, str]]) -> str:
+    return collapse_whitespace(use_sprite(html, sprite_url, icons))
+
+
+def sprite_svg(icons: dict[str, tuple[str, str]]) -> str:
+    """The sprite file: one `<symbol>` per icon, sorted by id (the same icons give the same bytes)."""
+    symbols = "".join(f'<symbol id="{name}" viewBox="{view_box}">{inner}</symbol>\n'
+                      for name, (view_box, inner) in sorted(icons.items()))
+    return f'<svg xmlns="http://www.w3.org/2000/svg">\n{symbols}</svg>\n'
