@@ -64,7 +64,10 @@ def slim(html: str, sprite_url: str, icons: dict[str, tuple[str, str]]) -> str:
 
 
 def sprite_svg(icons: dict[str, tuple[str, str]]) -> str:
-    """The sprite file: one `<symbol>` per icon, sorted by id (the same icons give the same bytes)."""
-    symbols = "".join(f'<symbol id="{name}" viewBox="{view_box}">{inner}</symbol>\n'
-                      for name, (view_box, inner) in sorted(icons.items()))
-    return f'<svg xmlns="http://www.w3.org/2000/svg">\n{symbols}</svg>\n'
+    """The sprite file: one group per icon, sorted by id (the same icons give the same bytes).
+
+    A `<g>`, not a `<symbol>`: a symbol is a viewport of its own, which Chromium rasterizes a
+    little differently from the inline icon (anti-aliased edges differed); a group draws the
+    same paths in the page's own `<svg viewBox>`, as the inline icon did."""
+    groups = "".join(f'<g id="{name}">{inner}</g>\n' for name, (_view_box, inner) in sorted(icons.items()))
+    return f'<svg xmlns="http://www.w3.org/2000/svg"><defs>\n{groups}</defs></svg>\n'
