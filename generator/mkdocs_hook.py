@@ -45,6 +45,7 @@ typo in tags.yml never kills the preview; `build` stops with the problems and ex
 
 from __future__ import annotations
 
+import gzip
 import importlib
 import logging
 import os
@@ -52,6 +53,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, pass_context
 from markupsafe import Markup
@@ -60,7 +62,7 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
-from mkdocs.utils import write_file
+from mkdocs.utils import get_build_timestamp, write_file
 
 log = logging.getLogger("mkdocs.plugins.papershelf")
 
@@ -120,7 +122,7 @@ def _fresh_generator(root: Path):
         for name in [n for n in sys.modules if n == "generator" or n.startswith("generator.")]:
             del sys.modules[name]
         _state.code_signature = signature
-    names = ("site", "errors", "render.csp", "render.lists", "render.markup", "render.slim")
+    names = ("site", "errors", "render.csp", "render.lists", "render.markup", "render.slim", "render.sitemaps")
     return {name: importlib.import_module(f"generator.{name}") for name in names}
 
 
@@ -345,10 +347,27 @@ def on_post_page(output: str, page, config) -> str:
     return slim.slim(output, f"{base_url or '.'}/{slim.SPRITE}", _state.icons)
 
 
+def on_post_template(output: str, template_name: str, config) -> str:
+    """404.html, a theme template served at any depth (MkDocs renders it with the site_url's
+    path as its base), gets the same sprite icons and whitespace as the pages."""
+    if template_name != "404.html":
+        return output
+    slim, base = _state.generator["render.slim"], urlsplit(config.site_url or "/").path.rstrip("/")
+    return slim.slim(output, f"{base}/{slim.SPRITE}", _state.icons)
+
+
 def on_post_build(config) -> None:
-    """The sprite holds the icons this build's pages use (render/slim.py)."""
-    slim = _state.generator["render.slim"]
-    write_file(slim.sprite_svg(_state.icons).encode("utf-8"), str(Path(config.site_dir) / slim.SPRITE))
+    """The sprite holds the icons this build's pages use (render/slim.py); the sitemap MkDocs
+    wrote becomes a small sitemap index and chunk sitemaps (render/sitemaps.py), so instant
+    navigation's first fetch is not every page's URL."""
+    slim, sitemaps, site_dir = _state.generator["render.slim"], _state.generator["render.sitemaps"], Path(config.site_dir)
+    write_file(slim.sprite_svg(_state.icons).encode("utf-8"), str(site_dir / slim.SPRITE))
+    sitemap = site_dir / "sitemap.xml"
+    if sitemap.is_file():
+        for name, text in sitemaps.split(sitemap.read_text(encoding="utf-8"), config.site_url or "").items():
+            write_file(text.encode("utf-8"), str(site_dir / name))
+        if (site_dir / "sitemap.xml.gz").is_file():  # (MkDocs gzips its sitemap, dated as the build)
+            write_file(gzip.compress(sitemap.read_bytes(), mtime=get_build_timestamp()), str(site_dir / "sitemap.xml.gz"))
 
 
 def on_serve(server, config, builder):
