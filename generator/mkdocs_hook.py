@@ -45,7 +45,6 @@ typo in tags.yml never kills the preview; `build` stops with the problems and ex
 
 from __future__ import annotations
 
-import gzip
 import importlib
 import logging
 import os
@@ -62,7 +61,7 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
-from mkdocs.utils import get_build_timestamp, write_file
+from mkdocs.utils import write_file
 
 log = logging.getLogger("mkdocs.plugins.papershelf")
 
@@ -318,8 +317,14 @@ def _shared_partial(context, name: str, titled: bool = False) -> Markup:
         return Markup(title.join(kept))
     html = context.environment.get_template(f"material/{name}").render(context.get_all())
     if shared and (not titled or html.count(title) == 1):
-        _state.chrome[name] = html.split(title) if titled else [html]
+        _state.chrome[name] = [_slim(piece, context) for piece in (html.split(title) if titled else [html])]
     return Markup(html)
+
+
+def _slim(html: str, context) -> str:
+    """Shared chrome, slimmed once per build as on_post_page slims whole pages (same bytes)."""
+    slim = _state.generator["render.slim"]
+    return slim.slim(html, f"{context['base_url'] or '.'}/{slim.SPRITE}", _state.icons)
 
 
 @pass_context
@@ -331,14 +336,14 @@ def _shared_block(context, name: str, html: str | None = None):
     if html is None:
         kept = _state.chrome.get(f"block:{name}")
         return None if kept is None else kept[0]
-    _state.chrome[f"block:{name}"] = [html]
+    _state.chrome[f"block:{name}"] = [_slim(html, context)]
     return html
 
 
 def on_post_page(output: str, page, config) -> str:
     """Every page gets a Content-Security-Policy allowing the theme's inline scripts (from its
     templates, never from the page) and, under `serve` only, the live-reload script; then its
-    icons come from the shared sprite and its runs of whitespace go (render/slim.py)."""
+    icons come from the shared sprite, and runs of whitespace go (render/slim.py)."""
     csp, slim = _state.generator["render.csp"], _state.generator["render.slim"]
     base_url = _state.base_urls.pop(page.file.src_uri, "")
     if base_url not in _state.theme_scripts:
@@ -348,26 +353,22 @@ def on_post_page(output: str, page, config) -> str:
 
 
 def on_post_template(output: str, template_name: str, config) -> str:
-    """404.html, a theme template served at any depth (MkDocs renders it with the site_url's
-    path as its base), gets the same sprite icons and whitespace as the pages."""
-    if template_name != "404.html":
-        return output
+    """404.html (served at any depth: its base is the site_url's path) gets the pages' sprite
+    icons and whitespace. The sitemap becomes a small index, which MkDocs writes and gzips as
+    usual, and chunk sitemaps (render/sitemaps.py), so instant navigation's first fetch is small."""
+    if template_name == "sitemap.xml":
+        files = _state.generator["render.sitemaps"].split(output, config.site_url or "")
+        for name, text in files.items():
+            if name != "sitemap.xml":
+                write_file(text.encode("utf-8"), str(Path(config.site_dir) / name))
+        return files["sitemap.xml"]
     slim, base = _state.generator["render.slim"], urlsplit(config.site_url or "/").path.rstrip("/")
-    return slim.slim(output, f"{base}/{slim.SPRITE}", _state.icons)
+    return slim.slim(output, f"{base}/{slim.SPRITE}", _state.icons) if template_name == "404.html" else output
 
 
-def on_post_build(config) -> None:
-    """The sprite holds the icons this build's pages use (render/slim.py); the sitemap MkDocs
-    wrote becomes a small sitemap index and chunk sitemaps (render/sitemaps.py), so instant
-    navigation's first fetch is not every page's URL."""
-    slim, sitemaps, site_dir = _state.generator["render.slim"], _state.generator["render.sitemaps"], Path(config.site_dir)
-    write_file(slim.sprite_svg(_state.icons).encode("utf-8"), str(site_dir / slim.SPRITE))
-    sitemap = site_dir / "sitemap.xml"
-    if sitemap.is_file():
-        for name, text in sitemaps.split(sitemap.read_text(encoding="utf-8"), config.site_url or "").items():
-            write_file(text.encode("utf-8"), str(site_dir / name))
-        if (site_dir / "sitemap.xml.gz").is_file():  # (MkDocs gzips its sitemap, dated as the build)
-            write_file(gzip.compress(sitemap.read_bytes(), mtime=get_build_timestamp()), str(site_dir / "sitemap.xml.gz"))
+def on_post_build(config) -> None:  # the sprite: the icons this build's pages use (render/slim.py)
+    slim = _state.generator["render.slim"]
+    write_file(slim.sprite_svg(_state.icons).encode("utf-8"), str(Path(config.site_dir) / slim.SPRITE))
 
 
 def on_serve(server, config, builder):

@@ -27,10 +27,12 @@ import re
 SPRITE = "assets/icons.svg"
 
 _ICON = re.compile(r'<svg xmlns="http://www\.w3\.org/2000/svg" viewBox="([0-9. ]+)">((?:<path d="[^"<>]*"/>)+)</svg>')
-# What keeps its whitespace: elements where it shows or is code, comments, attribute values.
+# What keeps its whitespace: elements where it shows or is code, and comments; then, within
+# the rest, attribute values holding a run of whitespace (looked for only where a run is).
 _KEEP = re.compile(r'(<(?:pre|textarea|script|style|code|kbd)\b.*?</(?:pre|textarea|script|style|code|kbd)\s*>'
-                   r'|<!--.*?-->|="(?=[^"]*[ \t\n\r\f]{2})[^"]*")', re.S | re.I)
-_LINE_BREAK_RUN = re.compile(r"[ \t\r\f]*\n[ \t\n\r\f]*")
+                   r'|<!--.*?-->)', re.S | re.I)
+_KEEP_ATTRIBUTE = re.compile(r'(="[^"]*(?:[\t\n\r\f]|  )[^"]*")')
+_LINE_BREAK_RUN = re.compile(r"(?:[ \t\r\f]+\n|\n[ \t\r\f\n])[ \t\n\r\f]*")
 _SPACE_RUN = re.compile(r"[ \t\r\f]{2,}")
 
 
@@ -51,11 +53,33 @@ def use_sprite(html: str, sprite_url: str, icons: dict[str, tuple[str, str]]) ->
     return _ICON.sub(replace, html)
 
 
+def _has_run(text: str) -> bool:
+    """Whether `text` may hold a run of whitespace: substring tests, much quicker than a regex
+    scan, and most parts of a page whose shared chrome is already collapsed have none."""
+    return ("  " in text or "\n " in text or " \n" in text or "\n\n" in text or "\t" in text or "\r" in text
+            or "\f" in text)
+
+
+def _collapse_text(text: str) -> str:
+    return _SPACE_RUN.sub(" ", _LINE_BREAK_RUN.sub("\n", text)) if _has_run(text) else text
+
+
 def collapse_whitespace(html: str) -> str:
-    """`html` without runs of whitespace where they do not show (see the module's docstring)."""
+    """`html` without runs of whitespace where they do not show (see the module's docstring).
+
+    Collapsing parts of a page and then the whole page gives the same bytes as collapsing the
+    whole page once (a run across two parts is collapsed again as one), so the hook collapses
+    paper pages' shared chrome once per build and each whole page after."""
     parts = _KEEP.split(html)
     for i in range(0, len(parts), 2):  # (odd parts are what _KEEP matched)
-        parts[i] = _SPACE_RUN.sub(" ", _LINE_BREAK_RUN.sub("\n", parts[i]))
+        text = parts[i]
+        if not _has_run(text):
+            continue
+        if _KEEP_ATTRIBUTE.search(text):
+            pieces = _KEEP_ATTRIBUTE.split(text)
+            parts[i] = "".join(_collapse_text(p) if j % 2 == 0 else p for j, p in enumerate(pieces))
+        else:
+            parts[i] = _collapse_text(text)
     return "".join(parts)
 
 
