@@ -36,6 +36,7 @@ def shoot(browser, base: str, page_path: str, width: int, scheme: str, path: Pat
     page = context.new_page()
     page.goto(base + page_path, wait_until="networkidle")
     page.evaluate("document.fonts.ready")
+    page.wait_for_timeout(400)  # (the search box fades its placeholder in as search starts)
     page.screenshot(path=str(path), full_page=True, animations="disabled")
     context.close()
 
@@ -78,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
                     total += 1
                     continue
                 diff = ImageChops.difference(before, after)
-                count = sum(1 for pixel in diff.getdata() if pixel != (0, 0, 0))
+                count = sum(1 for pixel in diff.convert("L").point(lambda v: 255 if v else 0).tobytes() if pixel)
                 if count:
                     diff.point(lambda v: 255 if v else 0).save(out / f"{name}-diff.png")
                 print(f"{name}: {before.size[0]}x{before.size[1]}, {count} pixels differ")

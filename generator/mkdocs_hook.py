@@ -321,8 +321,7 @@ def _shared_partial(context, name: str, titled: bool = False) -> Markup:
     return Markup(html)
 
 
-def _slim(html: str, context) -> str:
-    """Shared chrome, slimmed once per build as on_post_page slims whole pages (same bytes)."""
+def _slim(html: str, context) -> str:  # shared chrome, slimmed once per build as on_post_page would
     slim = _state.generator["render.slim"]
     return slim.slim(html, f"{context['base_url'] or '.'}/{slim.SPRITE}", _state.icons)
 
