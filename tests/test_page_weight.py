@@ -87,3 +87,21 @@ def test_sitemap_is_a_small_index_of_chunks_holding_every_page(built_site):
     pages = {p.relative_to(built_site).parent.as_posix() for p in built_site.rglob("index.html")}
     base = locs[0].rsplit("/", 1)[0] + "/"
     assert {(loc.removeprefix(base).rstrip("/") or ".") for loc in listed} == pages
+
+
+def test_collapse_equals_the_plain_rule_on_random_text():
+    """The fast paths of render/slim.py give what the plain rule says: a run of whitespace is one
+    line break if it held one, else one space; <pre> and attribute values keep theirs."""
+    import random
+
+    from generator.render.slim import collapse_whitespace
+
+    def plain(text: str) -> str:
+        return re.sub(r"[ \t\n\r\f]{2,}", lambda m: "\n" if "\n" in m.group() else " ", text)
+
+    rng = random.Random(20)
+    pieces = [" ", "\n", "\t", "\r\n", "  ", "a", "<b>", "</b>", "\n  "]
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
+        kept = '<pre> a \n\n  b</pre><p title="x  y">'
+        assert collapse_whitespace(text + kept + text) == plain(text) + kept + plain(text), repr(text)
