@@ -47,6 +47,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, pass_context
 from markupsafe import Markup
@@ -55,6 +56,7 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
+from mkdocs.utils import write_file
 
 log = logging.getLogger("mkdocs.plugins.papershelf")
 
@@ -78,6 +80,7 @@ class BuildState:
     base_urls: dict[str, str] = field(default_factory=dict)  # page -> its base_url, from on_page_context to on_post_page
     files: Any = None  # this build's mkdocs Files (on_files): paper pages' URLs for the search index
     page_records: list = field(default_factory=list)  # hand-written pages' search records, this build
+    icons: dict[str, tuple[str, str]] = field(default_factory=dict)  # the icons the pages use from the sprite, this build
 
 
 _state = BuildState()
@@ -116,7 +119,8 @@ def _fresh_generator(root: Path):
         for name in [n for n in sys.modules if n == "generator" or n.startswith("generator.")]:
             del sys.modules[name]
         _state.code_signature = signature
-    names = ("site", "errors", "placeholders", "render.csp", "render.lists", "render.markup", "search_index")
+    names = ("site", "errors", "placeholders", "render.csp", "render.lists", "render.markup", "render.slim",
+             "render.sitemaps", "search_index")
     return {name: importlib.import_module(f"generator.{name}") for name in names}
 
 
@@ -259,7 +263,7 @@ def on_env(env, config, files):
         env.globals["papershelf_shared"] = _shared_partial
         env.globals["papershelf_block"] = _shared_block
     env.loader = ChoiceLoader(loaders)
-    _state.chrome, _state.env, _state.theme_scripts, _state.base_urls = {}, env, {}, {}
+    _state.chrome, _state.env, _state.theme_scripts, _state.base_urls, _state.icons = {}, env, {}, {}, {}
     return env
 
 
@@ -284,8 +288,13 @@ def _shared_partial(context, name: str, titled: bool = False) -> Markup:
         return Markup(title.join(kept))
     html = context.environment.get_template(f"material/{name}").render(context.get_all())
     if shared and (not titled or html.count(title) == 1):
-        _state.chrome[name] = html.split(title) if titled else [html]
+        _state.chrome[name] = [_slim(piece, context) for piece in (html.split(title) if titled else [html])]
     return Markup(html)
+
+
+def _slim(html: str, context) -> str:  # shared chrome, slimmed once per build as on_post_page would
+    slim = _state.generator["render.slim"]
+    return slim.slim(html, f"{context['base_url'] or '.'}/{slim.SPRITE}", _state.icons)
 
 
 @pass_context
@@ -297,18 +306,20 @@ def _shared_block(context, name: str, html: str | None = None):
     if html is None:
         kept = _state.chrome.get(f"block:{name}")
         return None if kept is None else kept[0]
-    _state.chrome[f"block:{name}"] = [html]
+    _state.chrome[f"block:{name}"] = [_slim(html, context)]
     return html
 
 
 def on_post_page(output: str, page, config) -> str:
     """Every page gets a Content-Security-Policy allowing the theme's inline scripts (from its
-    templates, never from the page) and, under `serve` only, the live-reload script."""
-    csp = _state.generator["render.csp"]
+    templates, never from the page) and, under `serve` only, the live-reload script; then its
+    icons come from the shared sprite, and runs of whitespace go (render/slim.py)."""
+    csp, slim = _state.generator["render.csp"], _state.generator["render.slim"]
     base_url = _state.base_urls.pop(page.file.src_uri, "")
     if base_url not in _state.theme_scripts:
         _state.theme_scripts[base_url] = csp.theme_scripts(_state.env, config, base_url)
-    return csp.add_csp(output, _state.theme_scripts[base_url], config.repo_url)
+    output = csp.add_csp(output, _state.theme_scripts[base_url], config.repo_url)
+    return slim.slim(output, f"{base_url or '.'}/{slim.SPRITE}", _state.icons)
 
 
 def on_template_context(context, template_name, config):
@@ -316,20 +327,32 @@ def on_template_context(context, template_name, config):
     return context
 
 
-def on_post_template(output_content: str, template_name: str, config) -> str:
-    """404.html (a theme template, not a page) gets the same policy as every page."""
+def on_post_template(output: str, template_name: str, config) -> str:
+    """404.html (a theme template, not a page, served at any depth: its base is the site_url's
+    path) gets the pages' policy, sprite icons and whitespace. The sitemap becomes a small index,
+    which MkDocs writes and gzips as usual, and chunk sitemaps (render/sitemaps.py)."""
     base_url = _state.base_urls.pop(template_name, "")
-    if not template_name.endswith(".html"):
-        return output_content
+    if template_name == "sitemap.xml":
+        files = _state.generator["render.sitemaps"].split(output, config.site_url or "")
+        for name, text in files.items():
+            if name != "sitemap.xml":
+                write_file(text.encode("utf-8"), str(Path(config.site_dir) / name))
+        return files["sitemap.xml"]
+    if template_name != "404.html":
+        return output
+    csp, slim = _state.generator["render.csp"], _state.generator["render.slim"]
     if base_url not in _state.theme_scripts:
-        _state.theme_scripts[base_url] = _state.generator["render.csp"].theme_scripts(_state.env, config, base_url)
-    return _state.generator["render.csp"].add_csp(output_content, _state.theme_scripts[base_url], config.repo_url)
+        _state.theme_scripts[base_url] = csp.theme_scripts(_state.env, config, base_url)
+    output = csp.add_csp(output, _state.theme_scripts[base_url], config.repo_url)
+    return slim.slim(output, f"{urlsplit(config.site_url or '/').path.rstrip('/')}/{slim.SPRITE}", _state.icons)
 
 
 def on_post_build(config) -> None:
-    """The search index of the papers and hand-written pages, into site_dir/pagefind/ (under
-    `serve` too, where site_dir is a temporary directory)."""
-    search_index, site = _state.generator["search_index"], _state.site
+    """The sprite of the icons this build's pages use (render/slim.py), and the search index of
+    the papers and hand-written pages into site_dir/pagefind/ (under `serve` too, where site_dir
+    is a temporary directory)."""
+    slim, search_index, site = _state.generator["render.slim"], _state.generator["search_index"], _state.site
+    write_file(slim.sprite_svg(_state.icons).encode("utf-8"), str(Path(config.site_dir) / slim.SPRITE))
     started = time.perf_counter()
     records = search_index.paper_records(site.library, lambda src: _state.files.get_file_from_path(src).url)
     records += sorted(_state.page_records, key=lambda r: r.url)

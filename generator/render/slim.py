@@ -1,0 +1,109 @@
+"""Lighter built pages: icons drawn from one shared sprite, and no runs of whitespace.
+
+Material inlines every icon's SVG wherever it is used, and its templates are indented, so about
+half of a paper page was repeated icons and indentation (the same nav, header and footer icons on
+every page). The hook runs each built page through `slim` (on_post_page), and writes the icons it
+took out into one sprite file (`sprite_svg`, at `SPRITE` in the site) once per build:
+
+- An icon is replaced only in the exact form Material's icon files have (an `<svg>` with
+  `xmlns` and `viewBox` and nothing but `<path d>` inside), so charts and anything else with
+  attributes, text or styles stays inline. Its id is a hash of its SVG, so the same icon has
+  the same id on every page and in every build. The `<use>` refers to the sprite with
+  `xlink:href`, not `href`: Material's instant navigation resolves every `[href]` by assigning
+  `el.href = el.href`, which throws on an SVG element (its `href` is read-only), and breaks
+  navigation; `xlink:href` is not matched by `[href]`.
+- Whitespace: a run of spaces, tabs and line breaks becomes one line break (when it held one)
+  or one space, so text and inline elements keep the one space between them that the browser
+  renders. Nothing changes inside elements whose whitespace shows (`pre`, `textarea`, and
+  `code`/`kbd`, which Material styles `white-space: pre-wrap`), inside `script` and `style`,
+  comments, or attribute values that hold a run of whitespace.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+SPRITE = "assets/icons.svg"
+
+_ICON = re.compile(r'<svg xmlns="http://www\.w3\.org/2000/svg" viewBox="([0-9. ]+)">((?:<path d="[^"<>]*"/>)+)</svg>')
+# What keeps its whitespace: elements where it shows or is code, and comments; then, within
+# the rest, attribute values holding a run of whitespace (looked for only where a run is).
+_KEEP = re.compile(r'(<(?:pre|textarea|script|style|code|kbd)\b.*?</(?:pre|textarea|script|style|code|kbd)\s*>'
+                   r'|<!--.*?-->)', re.S | re.I)
+_KEEP_ATTRIBUTE = re.compile(r'(="[^"]*(?:[\t\n\r\f]|  )[^"]*")')
+_LINE_BREAK_RUN = re.compile(r"(?:[ \t\r\f]+\n|\n[ \t\r\f\n])[ \t\n\r\f]*")
+_SPACE_RUN = re.compile(r"[ \t\r\f]{2,}")
+# Where a text has no tab, CR or form feed (Material's output), trailing spaces go first; then
+# every run starts with "\n" or "  ": patterns that start with a literal, which the regex engine
+# finds far quicker than a class (the same result).
+_TRAILING_SPACES = re.compile(r" +\n")
+_LINE_BREAK_RUN_FAST = re.compile(r"\n[ \n]+")
+_SPACE_RUN_FAST = re.compile(r"  +")
+
+
+def icon_id(svg: str) -> str:
+    """A short, stable id for an icon's SVG (same icon, same id, on every page and build)."""
+    return "i" + hashlib.sha1(svg.encode("utf-8")).hexdigest()[:10]
+
+
+def use_sprite(html: str, sprite_url: str, icons: dict[str, tuple[str, str]]) -> str:
+    """`html` with each inline icon replaced by a `<use>` of the sprite at `sprite_url`; adds
+    each icon it replaces to `icons` (id -> (viewBox, inner SVG)) for `sprite_svg`."""
+    def replace(match: re.Match) -> str:
+        view_box, inner = match.group(1), match.group(2)
+        name = icon_id(match.group(0))
+        icons.setdefault(name, (view_box, inner))
+        return f'<svg viewBox="{view_box}"><use xlink:href="{sprite_url}#{name}"/></svg>'
+
+    return _ICON.sub(replace, html)
+
+
+def _has_run(text: str) -> bool:
+    """Whether `text` may hold a run of whitespace: substring tests, much quicker than a regex
+    scan, and most parts of a page whose shared chrome is already collapsed have none."""
+    return ("  " in text or "\n " in text or " \n" in text or "\n\n" in text or "\t" in text or "\r" in text
+            or "\f" in text)
+
+
+def _collapse_text(text: str) -> str:
+    if "\t" in text or "\r" in text or "\f" in text:
+        return _SPACE_RUN.sub(" ", _LINE_BREAK_RUN.sub("\n", text))
+    if " \n" in text:
+        text = _TRAILING_SPACES.sub("\n", text)
+    if "\n " in text or "\n\n" in text:
+        text = _LINE_BREAK_RUN_FAST.sub("\n", text)
+    return _SPACE_RUN_FAST.sub(" ", text) if "  " in text else text
+
+
+def collapse_whitespace(html: str) -> str:
+    """`html` without runs of whitespace where they do not show (see the module's docstring).
+
+    Collapsing parts of a page and then the whole page gives the same bytes as collapsing the
+    whole page once (a run across two parts is collapsed again as one), so the hook collapses
+    paper pages' shared chrome once per build and each whole page after."""
+    parts = _KEEP.split(html)
+    for i in range(0, len(parts), 2):  # (odd parts are what _KEEP matched)
+        text = parts[i]
+        if not _has_run(text):
+            continue
+        if _KEEP_ATTRIBUTE.search(text):
+            pieces = _KEEP_ATTRIBUTE.split(text)
+            parts[i] = "".join(_collapse_text(p) if j % 2 == 0 else p for j, p in enumerate(pieces))
+        else:
+            parts[i] = _collapse_text(text)
+    return "".join(parts)
+
+
+def slim(html: str, sprite_url: str, icons: dict[str, tuple[str, str]]) -> str:
+    return collapse_whitespace(use_sprite(html, sprite_url, icons))
+
+
+def sprite_svg(icons: dict[str, tuple[str, str]]) -> str:
+    """The sprite file: one group per icon, sorted by id (the same icons give the same bytes).
+
+    A `<g>`, not a `<symbol>`: a symbol is a viewport of its own, which Chromium rasterizes a
+    little differently from the inline icon (anti-aliased edges differed); a group draws the
+    same paths in the page's own `<svg viewBox>`, as the inline icon did."""
+    groups = "".join(f'<g id="{name}">{inner}</g>\n' for name, (_view_box, inner) in sorted(icons.items()))
+    return f'<svg xmlns="http://www.w3.org/2000/svg"><defs>\n{groups}</defs></svg>\n'
