@@ -319,6 +319,8 @@ def on_post_page(output: str, page, config) -> str:
     if base_url not in _state.theme_scripts:
         _state.theme_scripts[base_url] = csp.theme_scripts(_state.env, config, base_url)
     output = csp.add_csp(output, _state.theme_scripts[base_url], config.repo_url)
+    if _is_paper_page(page):
+        output = slim.paper_nav(output, {page.meta.get("theme"), page.meta.get("secondary_theme")})
     return slim.slim(output, f"{base_url or '.'}/{slim.SPRITE}", _state.icons)
 
 

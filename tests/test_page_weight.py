@@ -27,11 +27,9 @@ def _sprite(site: Path) -> dict[str, str]:
     return dict(_GROUP.findall((site / SPRITE).read_text(encoding="utf-8")))
 
 
-@pytest.mark.xfail(strict=True, reason="23.5 KB with the same look: the nav on paper pages (9 KB) is the rest; "
-                   "see README, Speed and size")
 def test_median_paper_page_is_within_budget(built_site, seed_site):
-    papers = [built_site / src.removesuffix(".md") / "index.html" for src in seed_site.search]
-    papers = [p if p.is_file() else p.parent.with_suffix(".html") for p in papers]
+    """Sprite icons, no whitespace runs, and only the paper's own themes in its nav."""
+    papers = [built_site / "papers" / paper.slug / "index.html" for paper in seed_site.library.papers]
     assert len(papers) == len(seed_site.library.papers) and all(p.is_file() for p in papers)
     median = statistics.median(p.stat().st_size for p in papers)
     assert median <= PAPER_PAGE_BUDGET, f"median paper page {median:.0f} bytes"
@@ -105,3 +103,16 @@ def test_collapse_equals_the_plain_rule_on_random_text():
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
         kept = '<pre> a \n\n  b</pre><p title="x  y">'
         assert collapse_whitespace(text + kept + text) == plain(text) + kept + plain(text), repr(text)
+
+
+def test_a_paper_page_nav_lists_its_own_themes_and_all_themes(built_site, seed_site):
+    """Paper pages keep "All themes" and their primary and secondary theme in the nav; the
+    home page (and every page but papers) keeps every theme."""
+    themed = lambda html: re.findall(r'<a href="(?:\.\./)*themes/([^/"]*)/?" class="md-nav__link">', html)
+    lib = seed_site.library
+    paper = next(p for p in lib.papers if p.secondary_theme)
+    html = (built_site / "papers" / paper.slug / "index.html").read_text(encoding="utf-8")
+    on_site = [t.slug for t in lib.taxonomy.themes if t.slug in {p.theme for p in lib.papers}]
+    assert sorted(themed(html)) == sorted(["", paper.theme, paper.secondary_theme])
+    home = themed((built_site / "index.html").read_text(encoding="utf-8"))
+    assert set(home) >= set(on_site) | {""}
