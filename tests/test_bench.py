@@ -54,15 +54,18 @@ def test_benchmark_runs_and_reports_sane_numbers(tmp_path):
     assert header == ["size", "papers", "runs", "generate s", "generate CPU s", "papers/s", "mkdocs build s",
                       "build CPU s", "peak RSS MB", "site MB", "pages", "paper page median KB",
                       "paper page max KB", "search index MB", "search from open s",
-                      "search after typing s", "warm search s"]
+                      "search after typing s", "warm search s", "search KB fetched"]
     assert len(rows) == 1
     cells = dict(zip(header, rows[0]))
     assert cells["size"] == "60" and cells["runs"] == "1"
     for name in ["generate s", "generate CPU s", "papers/s", "mkdocs build s", "build CPU s", "peak RSS MB",
                  "site MB", "pages", "paper page median KB", "paper page max KB", "search index MB"]:
         assert float(cells[name]) > 0, name
-    for name in ["search from open s", "search after typing s", "warm search s"]:
+    for name in ["search from open s", "search after typing s", "warm search s", "search KB fetched"]:
         assert cells[name] == "n/a"  # --no-browser
+    report = out.read_text(encoding="utf-8")
+    assert f"- site size: {cells['site MB'].split('.')[0]}" in report  # the budget, from the same row
+    assert "search: page open to first result: n/a s (goal <= 1.5 s): not measured" in report
     assert re.search(r"Machine: \d+ CPUs \(nproc\), Python 3\.\d+", out.read_text())
 
     row = json.loads(data.read_text())["rows"][0]
