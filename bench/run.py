@@ -262,7 +262,7 @@ def median(values: list) -> float | None:
     return statistics.median(values) if values else None
 
 
-def bench_size(size: str, runs: int, work: Path, browser: bool) -> dict:
+def bench_size(size: str, runs: int, work: Path, browser: bool, generate: bool = True) -> dict:
     """Every measurement for one size (an int, or "seed" for the real project), medians over runs."""
     if size == "seed":
         project = synth.copy_project(work / "synth-seed", seeds=True)
@@ -277,13 +277,16 @@ def bench_size(size: str, runs: int, work: Path, browser: bool) -> dict:
     log(f"[{size}] project at {project}: {info['papers']} papers; {runs} run(s)")
     gens, builds, stats, searches = [], [], [], []
     for run in range(runs):
-        gen = measure_generate(project)
-        gens.append(gen)
-        log(f"[{size}] run {run + 1}: generate {gen['seconds']:.2f} s ({gen['papers']} papers)")
+        if generate:
+            gen = measure_generate(project)
+            gens.append(gen)
+            log(f"[{size}] run {run + 1}: generate {gen['seconds']:.2f} s ({gen['papers']} papers)")
         site_dir = work / f"site-{size}"
         build = measure_build(project, site_dir, strict=strict)
         builds.append(build)
         stats.append(site_stats(site_dir))
+        if not generate:  # (the papers are those the build published)
+            gens.append({"papers": stats[-1]["paper_pages"]})
         log(f"[{size}] run {run + 1}: mkdocs build {build['seconds']:.1f} s, "
             f"peak RSS {build['maxrss_kb'] / 1024:.0f} MB")
         if browser:
@@ -292,7 +295,7 @@ def bench_size(size: str, runs: int, work: Path, browser: bool) -> dict:
             log(f"[{size}] run {run + 1}: {search['engine']} search {search['first_s']:.2f} s from open, "
                 f"{search['type_s']:.2f} s after typing, warm {search['warm_s']:.2f} s, "
                 f"{search['fetched_bytes'] / 1000:.0f} KB fetched")
-    generate_s = median([g["seconds"] for g in gens])
+    generate_s = median([g.get("seconds") for g in gens])
     last = stats[-1]
     row = {
         "size": size,
@@ -301,9 +304,9 @@ def bench_size(size: str, runs: int, work: Path, browser: bool) -> dict:
         "strict": strict,
         "query": info["query"],
         "generate_s": generate_s,
-        "generate_cpu_s": median([g["cpu_s"] for g in gens]),
+        "generate_cpu_s": median([g.get("cpu_s") for g in gens]),
         "papers_per_s": gens[-1]["papers"] / generate_s if generate_s else None,
-        "generate_rss_mb": median([g["maxrss_kb"] for g in gens]) / 1024,
+        "generate_rss_mb": (median([g.get("maxrss_kb") for g in gens]) or 0) / 1024,
         "build_s": median([b["seconds"] for b in builds]),
         "build_cpu_s": median([b["cpu_s"] for b in builds]),
         "peak_rss_mb": max(b["maxrss_kb"] for b in builds) / 1024,
@@ -318,7 +321,7 @@ def bench_size(size: str, runs: int, work: Path, browser: bool) -> dict:
         "search_warm_s": median([s["warm_s"] for s in searches]),
         "search_fetched_kb": median([s["fetched_bytes"] / 1000 for s in searches]),
         "search_engine": searches[-1]["engine"] if searches else None,
-        "all_runs": {"generate_s": [g["seconds"] for g in gens], "generate_cpu_s": [g["cpu_s"] for g in gens],
+        "all_runs": {"generate_s": [g.get("seconds") for g in gens], "generate_cpu_s": [g.get("cpu_s") for g in gens],
                      "build_s": [b["seconds"] for b in builds], "build_cpu_s": [b["cpu_s"] for b in builds],
                      "peak_rss_mb": [b["maxrss_kb"] / 1024 for b in builds], "search": searches},
     }
@@ -807,6 +810,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="a different number of runs for one size, e.g. 10000=1")
     parser.add_argument("--quick", action="store_true", help="sizes 50,200, 1 run, no serve measurement")
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium search measurement")
+    parser.add_argument("--no-generate", action="store_true",
+                        help="skip timing the generator alone (no MkDocs); the build still runs it")
     parser.add_argument("--no-serve", action="store_true", help="skip the mkdocs serve reload measurement")
     parser.add_argument("--out", type=Path, help="Markdown report path (default bench/RESULTS.md; "
                                                   "--against: bench/AGAINST.md)")
@@ -877,7 +882,7 @@ def main(argv: list[str] | None = None) -> int:
         runs = args.runs_for.get(size, args.runs)
         if runs != args.runs:
             notes.append(f"size {size}: {runs} run(s) instead of {args.runs}, to fit the time budget.")
-        rows.append(bench_size(size, runs, work, browser))
+        rows.append(bench_size(size, runs, work, browser, generate=not args.no_generate))
         print(table(rows[-1:]).splitlines()[-1], flush=True)
         write(None)
     serve = None
