@@ -16,10 +16,17 @@ fresh process, so nothing is cached between runs:
 * build_s: wall time of `python -m mkdocs build -q` (generation included, through the hook; the
   builder is `builder_command()`: MkDocs when installed, ProperDocs otherwise); build_cpu_s and
   peak_rss_mb come from os.wait4 on that process (CPU time, user + system; peak RSS).
-* site_mb, paper_page_median_kb / paper_page_max_kb (papers/*/index.html), search_index_mb.
+* site_mb, paper_page_median_kb / paper_page_max_kb (papers/*/index.html), search_index_mb
+  (Pagefind's whole pagefind/ folder, or lunr's search_index.json).
 * search_first_s: from opening the home page in headless Chromium (served by http.server) to the
   first search result for a word from one abstract; search_type_s: from the last keystroke of
-  that query to the results; search_warm_s: the same for a second query once the index is loaded.
+  that query to the results; search_warm_s: the same for a second query once the index is loaded;
+  search_fetched_kb: every byte the browser fetched from page open to that first result. The
+  engine (Pagefind or Material's lunr) is read from the built site: bench/search_probe.py.
+* After the table, the budget: each goal (50,000 papers built in <= 60 s with <= 1.5 GB peak RSS,
+  a site <= 1 GB, search results <= 1.5 s after page open with <= 1 MB fetched) against the
+  largest size measured, and how build and generation time grow with the number of papers
+  (the exponent b of time ~ papers^b, fitted over the synthetic sizes).
 * serve_reload_s (seed size): `mkdocs serve` running, a tag label edited in tags.yml, until the
   tags page shows the new label; median of 3 edits in one serve process.
 
@@ -46,12 +53,10 @@ comparing (for a side built by ProperDocs, whose tag names it).
 from __future__ import annotations
 
 import argparse
-import contextlib
-import functools
 import hashlib
-import http.server
 import importlib.util
 import json
+import math
 import os
 import platform
 import re
@@ -60,7 +65,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -71,10 +75,8 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 import synth  # noqa: E402  (bench/synth.py, next to this file)
+from search_probe import CHROMIUM, measure_search, search_index_bytes  # noqa: E402
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 ENV = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONPATH=str(ROOT))
 GIT_ENV = dict(os.environ, GIT_OPTIONAL_LOCKS="0")  # read-only git: never refresh the index
 
@@ -96,6 +98,7 @@ COLUMNS = [
     ("search_first_s", "search from open s", "{:.2f}"),
     ("search_type_s", "search after typing s", "{:.2f}"),
     ("search_warm_s", "warm search s", "{:.2f}"),
+    ("search_fetched_kb", "search KB fetched", "{:.0f}"),
 ]
 
 _GENERATE = """
@@ -179,65 +182,14 @@ def site_stats(site_dir: Path) -> dict:
     total = sum(p.stat().st_size for p in site_dir.rglob("*") if p.is_file())
     pages = sum(1 for _ in site_dir.rglob("*.html"))
     paper_pages = [p.stat().st_size for p in site_dir.glob("papers/*/index.html")]
-    index = [p.stat().st_size for p in (site_dir / "pagefind").rglob("*") if p.is_file()]  # all of it; a query fetches a few chunks
     return {
         "site_bytes": total,
         "pages": pages,
         "paper_pages": len(paper_pages),
         "paper_page_median_bytes": statistics.median(paper_pages) if paper_pages else 0,
         "paper_page_max_bytes": max(paper_pages, default=0),
-        "search_index_bytes": sum(index),
+        "search_index_bytes": search_index_bytes(site_dir),
     }
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def serve_dir(site_dir: Path):
-    """http.server on 127.0.0.1 (a free port) in a thread; yields the base URL."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(_QuietHandler, directory=str(site_dir)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def measure_search(site_dir: Path, query: str, warm_query: str = "quantization",
-                   timeout_s: float = 180) -> dict:
-    """Open the home page, click the search box, type `query`, wait for the first result."""
-    from playwright.sync_api import sync_playwright
-
-    timeout_ms = timeout_s * 1000
-    with serve_dir(site_dir) as url, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            start = time.perf_counter()
-            page.goto(url, timeout=timeout_ms)
-            box = page.locator("input.md-search__input")
-            if not box.is_visible():  # narrow layouts hide the box behind the search icon
-                page.locator("label.md-search__icon, label.md-header__button[for='__search']").first.click()
-            box.click()
-            page.keyboard.type(query)
-            typed = time.perf_counter()
-            page.wait_for_selector(".md-search-result__item", timeout=timeout_ms)
-            shown = time.perf_counter()
-            page.fill("input.md-search__input", "")
-            page.wait_for_selector(".md-search-result__item", state="detached", timeout=timeout_ms)
-            page.keyboard.type(warm_query)
-            warm_typed = time.perf_counter()
-            page.wait_for_selector(".md-search-result__item", timeout=timeout_ms)
-            warm_shown = time.perf_counter()
-        finally:
-            browser.close()
-    return {"first_s": shown - start, "type_s": shown - typed, "warm_s": warm_shown - warm_typed}
 
 
 def _get(url: str) -> str | None:
@@ -309,7 +261,7 @@ def median(values: list) -> float | None:
     return statistics.median(values) if values else None
 
 
-def bench_size(size: str, runs: int, work: Path, browser: bool) -> dict:
+def bench_size(size: str, runs: int, work: Path, browser: bool, generate: bool = True) -> dict:
     """Every measurement for one size (an int, or "seed" for the real project), medians over runs."""
     if size == "seed":
         project = synth.copy_project(work / "synth-seed", seeds=True)
@@ -324,21 +276,25 @@ def bench_size(size: str, runs: int, work: Path, browser: bool) -> dict:
     log(f"[{size}] project at {project}: {info['papers']} papers; {runs} run(s)")
     gens, builds, stats, searches = [], [], [], []
     for run in range(runs):
-        gen = measure_generate(project)
-        gens.append(gen)
-        log(f"[{size}] run {run + 1}: generate {gen['seconds']:.2f} s ({gen['papers']} papers)")
+        if generate:
+            gen = measure_generate(project)
+            gens.append(gen)
+            log(f"[{size}] run {run + 1}: generate {gen['seconds']:.2f} s ({gen['papers']} papers)")
         site_dir = work / f"site-{size}"
         build = measure_build(project, site_dir, strict=strict)
         builds.append(build)
         stats.append(site_stats(site_dir))
+        if not generate:  # (the papers are those the build published)
+            gens.append({"papers": stats[-1]["paper_pages"]})
         log(f"[{size}] run {run + 1}: mkdocs build {build['seconds']:.1f} s, "
             f"peak RSS {build['maxrss_kb'] / 1024:.0f} MB")
         if browser:
             search = measure_search(site_dir, info["query"])
             searches.append(search)
-            log(f"[{size}] run {run + 1}: search {search['first_s']:.2f} s from open, "
-                f"{search['type_s']:.2f} s after typing, warm {search['warm_s']:.2f} s")
-    generate_s = median([g["seconds"] for g in gens])
+            log(f"[{size}] run {run + 1}: {search['engine']} search {search['first_s']:.2f} s from open, "
+                f"{search['type_s']:.2f} s after typing, warm {search['warm_s']:.2f} s, "
+                f"{search['fetched_bytes'] / 1000:.0f} KB fetched")
+    generate_s = median([g.get("seconds") for g in gens])
     last = stats[-1]
     row = {
         "size": size,
@@ -347,9 +303,9 @@ def bench_size(size: str, runs: int, work: Path, browser: bool) -> dict:
         "strict": strict,
         "query": info["query"],
         "generate_s": generate_s,
-        "generate_cpu_s": median([g["cpu_s"] for g in gens]),
+        "generate_cpu_s": median([g.get("cpu_s") for g in gens]),
         "papers_per_s": gens[-1]["papers"] / generate_s if generate_s else None,
-        "generate_rss_mb": median([g["maxrss_kb"] for g in gens]) / 1024,
+        "generate_rss_mb": (median([g.get("maxrss_kb") for g in gens]) or 0) / 1024,
         "build_s": median([b["seconds"] for b in builds]),
         "build_cpu_s": median([b["cpu_s"] for b in builds]),
         "peak_rss_mb": max(b["maxrss_kb"] for b in builds) / 1024,
@@ -362,7 +318,9 @@ def bench_size(size: str, runs: int, work: Path, browser: bool) -> dict:
         "search_first_s": median([s["first_s"] for s in searches]),
         "search_type_s": median([s["type_s"] for s in searches]),
         "search_warm_s": median([s["warm_s"] for s in searches]),
-        "all_runs": {"generate_s": [g["seconds"] for g in gens], "generate_cpu_s": [g["cpu_s"] for g in gens],
+        "search_fetched_kb": median([s["fetched_bytes"] / 1000 for s in searches]),
+        "search_engine": searches[-1]["engine"] if searches else None,
+        "all_runs": {"generate_s": [g.get("seconds") for g in gens], "generate_cpu_s": [g.get("cpu_s") for g in gens],
                      "build_s": [b["seconds"] for b in builds], "build_cpu_s": [b["cpu_s"] for b in builds],
                      "peak_rss_mb": [b["maxrss_kb"] / 1024 for b in builds], "search": searches},
     }
@@ -409,6 +367,44 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# The goals of issue 20 for 50,000 papers: (row key, limit, unit, what).
+GOALS = [("build_s", 60, "s", "build wall time"), ("peak_rss_mb", 1500, "MB", "peak RSS of the build"),
+         ("site_mb", 1000, "MB", "site size"), ("search_first_s", 1.5, "s", "search: page open to first result"),
+         ("search_fetched_kb", 1000, "KB", "search: bytes fetched to first result")]
+GOAL_PAPERS = 50_000
+
+
+def exponent(rows: list[dict], key: str) -> float | None:
+    """b in time ~ papers^b, least squares on the logs, over the synthetic sizes with a value."""
+    points = [(math.log(r["papers"]), math.log(r[key])) for r in rows
+              if r["size"] != "seed" and r.get(key) and r["papers"] > 0]
+    if len({x for x, _y in points}) < 2:
+        return None
+    mean_x, mean_y = statistics.fmean(x for x, _ in points), statistics.fmean(y for _, y in points)
+    return sum((x - mean_x) * (y - mean_y) for x, y in points) / sum((x - mean_x) ** 2 for x, _ in points)
+
+
+def budget(rows: list[dict]) -> list[str]:
+    """The goals against the largest size measured, and the growth exponents."""
+    if not rows:
+        return []
+    top = max(rows, key=lambda r: r["papers"])
+    out = [f"**Budget** (goals for {GOAL_PAPERS:,} papers, checked at the largest size measured, "
+           f"{top['papers']:,} papers; search engine: {top.get('search_engine') or 'not measured'}):", ""]
+    for key, limit, unit, what in GOALS:
+        value = top.get(key)
+        verdict = "not measured" if value is None else "met" if value <= limit else "NOT met"
+        shown = "n/a" if value is None else f"{value:,.2f}" if unit == "s" else f"{value:,.0f}"
+        out.append(f"- {what}: {shown} {unit} (goal <= {limit:,} {unit}): {verdict}"
+                   + ("" if top["papers"] >= GOAL_PAPERS or value is None else f" at {top['papers']:,} papers"))
+    growth = [(what, exponent(rows, key)) for key, what in
+              [("build_s", "build wall"), ("build_cpu_s", "build CPU"), ("generate_cpu_s", "generation CPU")]]
+    if any(b is not None for _w, b in growth):
+        out.append("- growth with the number of papers (time ~ papers^b): "
+                   + ", ".join(f"{what} b = {b:.2f}" for what, b in growth if b is not None))
+    return out + [""]
+
+
 def report(rows: list[dict], serve: dict | None, notes: list[str], info: dict, argv: list[str]) -> str:
     out = ["# papershelf benchmark results", "",
            f"Machine: {info['nproc']} CPUs (nproc), Python {info['python']}, {info['platform']}; "
@@ -418,7 +414,7 @@ def report(rows: list[dict], serve: dict | None, notes: list[str], info: dict, a
            "",
            f"Command: `python bench/run.py {' '.join(argv)}`".rstrip() + " (medians over the runs; "
            "see bench/run.py for what each column measures).", "",
-           table(rows), ""]
+           table(rows), ""] + budget(rows)
     if serve is not None:
         reload_s = "no change seen" if serve["reload_s"] is None else f"{serve['reload_s']:.2f} s"
         each = ", ".join("none" if r is None else f"{r:.2f}" for r in serve.get("reloads_s", []))
@@ -813,6 +809,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="a different number of runs for one size, e.g. 10000=1")
     parser.add_argument("--quick", action="store_true", help="sizes 50,200, 1 run, no serve measurement")
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium search measurement")
+    parser.add_argument("--no-generate", action="store_true",
+                        help="skip timing the generator alone (no MkDocs); the build still runs it")
     parser.add_argument("--no-serve", action="store_true", help="skip the mkdocs serve reload measurement")
     parser.add_argument("--out", type=Path, help="Markdown report path (default bench/RESULTS.md; "
                                                   "--against: bench/AGAINST.md)")
@@ -883,7 +881,7 @@ def main(argv: list[str] | None = None) -> int:
         runs = args.runs_for.get(size, args.runs)
         if runs != args.runs:
             notes.append(f"size {size}: {runs} run(s) instead of {args.runs}, to fit the time budget.")
-        rows.append(bench_size(size, runs, work, browser))
+        rows.append(bench_size(size, runs, work, browser, generate=not args.no_generate))
         print(table(rows[-1:]).splitlines()[-1], flush=True)
         write(None)
     serve = None

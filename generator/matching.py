@@ -40,10 +40,20 @@ ABSTRACT_CAP = 3
 _URL = re.compile(r"(?:https?://|www\.|\b(?:github\.com|huggingface\.co|arxiv\.org)/)\S*", re.IGNORECASE)
 
 
+_URL_HINTS = ("www.", "github.com/", "huggingface.co/", "arxiv.org/")
+
+
 def rule_text(text: str) -> str:
     """What the rules see of a title or abstract: the text with each URL blanked out."""
     if "://" not in text and "www." not in text and "/" not in text:
         return text
+    if "://" not in text and text.isascii():
+        # Most abstracts have a "/" ("and/or", "2/3") and no URL. _URL, case-blind and without
+        # a literal prefix, is slow to find nothing; on ASCII text lower() is the very case
+        # folding it applies, so these look-ups decide it (without a scheme a URL needs one).
+        low = text.lower()
+        if not any(hint in low for hint in _URL_HINTS):
+            return text
     return _URL.sub(" ", text)
 
 
@@ -99,7 +109,7 @@ class Matcher:
         self._regex_tokens: dict[int, tuple[bytes, ...]] = {}  # regex rule -> it needs one of these
         self._always: list[int] = []  # regex rules every text must try
         self._non_ascii: list[int] = []  # regex rules only texts with non-ASCII characters can hit
-        self._span_patterns: dict[int, re.Pattern | None] = {}  # for `stretches.settle`, made on first use
+        self._span_patterns: dict[int, tuple[re.Pattern, bool] | None] = {}  # for `stretches.settle`, made on first use
         for index, (_, rule) in enumerate(self.rules):
             if rule.pattern is not None:
                 self._add_regex(index, rule)

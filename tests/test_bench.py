@@ -54,15 +54,19 @@ def test_benchmark_runs_and_reports_sane_numbers(tmp_path):
     assert header == ["size", "papers", "runs", "generate s", "generate CPU s", "papers/s", "mkdocs build s",
                       "build CPU s", "peak RSS MB", "site MB", "pages", "paper page median KB",
                       "paper page max KB", "search index MB", "search from open s",
-                      "search after typing s", "warm search s"]
+                      "search after typing s", "warm search s", "search KB fetched"]
     assert len(rows) == 1
     cells = dict(zip(header, rows[0]))
     assert cells["size"] == "60" and cells["runs"] == "1"
     for name in ["generate s", "generate CPU s", "papers/s", "mkdocs build s", "build CPU s", "peak RSS MB",
                  "site MB", "pages", "paper page median KB", "paper page max KB", "search index MB"]:
         assert float(cells[name]) > 0, name
-    for name in ["search from open s", "search after typing s", "warm search s"]:
+    for name in ["search from open s", "search after typing s", "warm search s", "search KB fetched"]:
         assert cells[name] == "n/a"  # --no-browser
+    report = out.read_text(encoding="utf-8")
+    budget_site = re.search(r"^- site size: ([\d,]+) MB \(goal <= 1,000 MB\): met at \d+ papers$", report, re.M)
+    assert abs(int(budget_site.group(1).replace(",", "")) - float(cells["site MB"])) <= 0.5  # from the same row
+    assert "search: page open to first result: n/a s (goal <= 1.5 s): not measured" in report
     assert re.search(r"Machine: \d+ CPUs \(nproc\), Python 3\.\d+", out.read_text())
 
     row = json.loads(data.read_text())["rows"][0]
@@ -183,3 +187,25 @@ def test_paper_page_size_does_not_grow_with_the_number_of_papers(tmp_path, synth
         medians[size] = stats["paper_page_median_bytes"]
     assert medians[800] <= medians[200] * 1.10, medians
     assert medians[800] >= medians[200] * 0.90, medians
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_search_probe_counts_what_the_browser_fetched_before_the_first_result(built_site):
+    """On the seed site the probe finds the engine the build made and counts at least the
+    index itself (Material's lunr fetches the whole search_index.json before any result)."""
+    from browser_support import CHROMIUM, require
+
+    require(CHROMIUM.exists(), f"{CHROMIUM} is absent")
+    probe = _load("papershelf_bench_search_probe", BENCH / "search_probe.py")
+    engine = probe.engine_of(built_site)
+    assert engine == ("pagefind" if (built_site / "pagefind").is_dir() else "lunr")
+    index_bytes = probe.search_index_bytes(built_site)
+    assert index_bytes > 0
+    seen = probe.measure_search(built_site, "quantization", warm_query="retrieval", timeout_s=120)
+    assert seen["engine"] == engine
+    assert 0 < seen["type_s"] <= seen["first_s"] and seen["warm_s"] > 0
+    home = (built_site / "index.html").stat().st_size
+    assert seen["requests"] > 2 and seen["fetched_bytes"] > home
+    if engine == "lunr":
+        assert seen["fetched_bytes"] > index_bytes

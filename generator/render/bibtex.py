@@ -28,9 +28,14 @@ def bib_escape(text: str) -> str:
     return text.translate(_TABLE) if _ANY_SPECIAL(text) else text
 
 
+_NOT_ASCII_WORD = re.compile(r"[^a-z0-9]")
+
+
 def _ascii_word(text: str) -> str:
     """Lower-case ASCII letters and digits of `text` (accents dropped: 'Müller' -> 'muller')."""
-    return re.sub(r"[^a-z0-9]", "", unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower())
+    if not text.isascii():  # (NFKD and the ASCII encoding leave ASCII text as it is)
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return _NOT_ASCII_WORD.sub("", text.lower())
 
 
 def key_stem(paper: Paper) -> str:
@@ -39,8 +44,14 @@ def key_stem(paper: Paper) -> str:
     if paper.authors:
         first = paper.authors[0]
         last = _ascii_word(first.split(",")[0] if "," in first else (first.split() or [""])[-1])
-    words = [_ascii_word(w) for w in re.split(r"[\s\-:/]+", paper.title)]
-    word = next((w for w in words if w and w not in _SMALL_WORDS), next((w for w in words if w), "paper"))
+    word = fallback = ""
+    for raw in re.split(r"[\s\-:/]+", paper.title):  # (the first word that is not small, or the first)
+        word = _ascii_word(raw)
+        if word and word not in _SMALL_WORDS:
+            break
+        fallback = fallback or word
+    else:
+        word = fallback or "paper"
     return f"{last or 'anon'}{paper.year or ''}{word[:20]}"
 
 

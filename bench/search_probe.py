@@ -1,0 +1,106 @@
+"""Search as a reader meets it: open the home page in Chromium, type a query, wait for results.
+
+Kept apart from bench/run.py because it is the one part that knows the search engines. The
+site may carry either of two (other branches replace one with the other), and the probe finds
+out which from the built files, so the same benchmark measures both:
+
+* Pagefind: `site/pagefind/` exists. The query goes into the theme's search box
+  (`input.md-search__input`); results are `.ps-search-result` elements.
+* Material's lunr search otherwise: the same box; results are `.md-search-result__item`.
+
+Bytes fetched are counted from the moment the page is opened to the first result, every
+response included (HTML, CSS, JS, the index or its chunks, WASM), as Chromium reports them
+(`encodedDataLength` of each finished request: bytes on the wire, headers included). The site
+is served on 127.0.0.1 by http.server, uncompressed, so this is an upper bound on what a host
+that compresses (GitHub Pages does) would send.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import threading
+import time
+from pathlib import Path
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+BOX = "input.md-search__input"
+RESULT = {"pagefind": ".ps-search-result", "lunr": ".md-search-result__item"}
+
+
+def engine_of(site_dir: Path) -> str:
+    """"pagefind" when the built site has a Pagefind index, else "lunr" (Material's search)."""
+    return "pagefind" if (site_dir / "pagefind").is_dir() else "lunr"
+
+
+def search_index_bytes(site_dir: Path) -> int:
+    """What the engine's index weighs on disk: the whole pagefind/ folder, or lunr's one JSON file."""
+    if engine_of(site_dir) == "pagefind":
+        return sum(p.stat().st_size for p in (site_dir / "pagefind").rglob("*") if p.is_file())
+    index = site_dir / "search" / "search_index.json"
+    return index.stat().st_size if index.is_file() else 0
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serve_dir(site_dir: Path):
+    """http.server on 127.0.0.1 (a free port) in a thread; yields the base URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                             functools.partial(_QuietHandler, directory=str(site_dir)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def measure_search(site_dir: Path, query: str, warm_query: str = "quantization", timeout_s: float = 180) -> dict:
+    """Open the home page, click the search box, type `query`, wait for the first result; then
+    clear the box and time a second query, once everything is loaded.
+
+    first_s: page open -> first result; type_s: last keystroke -> first result; warm_s: the same
+    for the second query; fetched_bytes / requests: what the browser fetched from page open to
+    the first result."""
+    from playwright.sync_api import sync_playwright
+
+    engine = engine_of(site_dir)
+    result = RESULT[engine]
+    timeout_ms = timeout_s * 1000
+    with serve_dir(site_dir) as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            fetched: list[int] = []
+            cdp = page.context.new_cdp_session(page)
+            cdp.send("Network.enable")
+            cdp.on("Network.loadingFinished", lambda event: fetched.append(int(event["encodedDataLength"])))
+            start = time.perf_counter()
+            page.goto(url, timeout=timeout_ms)
+            box = page.locator(BOX)
+            if not box.is_visible():  # narrow layouts hide the box behind the search icon
+                page.locator("label.md-search__icon, label.md-header__button[for='__search']").first.click()
+            box.click()
+            page.keyboard.type(query)
+            typed = time.perf_counter()
+            page.wait_for_selector(result, timeout=timeout_ms)
+            shown = time.perf_counter()
+            fetched_bytes, requests = sum(fetched), len(fetched)
+            page.fill(BOX, "")
+            page.wait_for_selector(result, state="detached", timeout=timeout_ms)
+            page.keyboard.type(warm_query)
+            warm_typed = time.perf_counter()
+            page.wait_for_selector(result, timeout=timeout_ms)
+            warm_shown = time.perf_counter()
+        finally:
+            browser.close()
+    return {"engine": engine, "first_s": shown - start, "type_s": shown - typed, "warm_s": warm_shown - warm_typed,
+            "fetched_bytes": fetched_bytes, "requests": requests}
