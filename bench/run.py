@@ -45,7 +45,8 @@ as its working directory and PYTHONPATH, and one SOURCE_DATE_EPOCH for the whole
 like build_s above. The report (default bench/AGAINST.md; JSON default WORK/against.json) gives
 per size the medians of wall time, CPU time and peak RSS for old and new, the new/old ratios,
 every run's values, and a file-by-file byte comparison of the two last sites (every file,
-search index, sitemap and feeds included): files, identical files, the first differing paths.
+sitemap and feeds included; the Pagefind index by its records, as its chunk names change from run
+to run): files, identical files, the first differing paths.
 --normalise-generator-meta blanks `<meta name="generator" content="...">` in HTML before
 comparing (for a side built by ProperDocs, whose tag names it).
 """
@@ -53,6 +54,7 @@ comparing (for a side built by ProperDocs, whose tag names it).
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import importlib.util
 import json
@@ -473,11 +475,17 @@ def site_manifest(site_dir: Path, normalise: bool = False) -> dict[str, str]:
     """sha256 of every file of a built site, by its path relative to the site (HTML normalised if asked)."""
     out = {}
     for path in sorted(site_dir.rglob("*")):
+        if path.is_file() and path.relative_to(site_dir).parts[0] == "pagefind":
+            continue  # (compared by its records below: Pagefind names its filter chunks anew each run)
         if path.is_file():
             data = path.read_bytes()
             if normalise and path.suffix in (".html", ".htm"):
                 data = normalise_generator_meta(data)
             out[path.relative_to(site_dir).as_posix()] = hashlib.sha256(data).hexdigest()
+    fragments = sorted((site_dir / "pagefind" / "fragment").glob("*.pf_fragment"))
+    if fragments:  # the search records as the browser gets them, whatever the chunks are named
+        records = sorted(gzip.decompress(path.read_bytes()) for path in fragments)
+        out["pagefind/ (its records)"] = hashlib.sha256(b"\0".join(records)).hexdigest()
     return out
 
 

@@ -138,7 +138,8 @@ def test_benchmark_against_head_builds_both_sides_and_finds_identical_sites(tmp_
         old_project, new_project = Path(row["old"]["project"]), Path(row["new"]["project"])
         for name in ("tags.yml", "curation.yml", "seeds/sources.yml", "seeds/000_synthetic.txt"):
             assert (old_project / name).read_bytes() == (new_project / name).read_bytes(), name
-        assert 0 < row["old"]["site_mb"] == row["new"]["site_mb"]
+        # (the same code: the same site but for the few bytes of Pagefind's run-to-run chunk names)
+        assert row["old"]["site_mb"] > 0 and abs(row["old"]["site_mb"] - row["new"]["site_mb"]) < 0.001
     assert (work / f"against-{report['sides']['old']['short']}" / "generator" / "mkdocs_hook.py").is_file()
 
 

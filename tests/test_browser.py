@@ -209,8 +209,9 @@ def test_search_finds_a_paper_by_a_rare_abstract_word(browse, rare_word):
 
 
 def _shown_rows(page) -> int:
-    """Rows the reader can see: rendered, not merely present."""
-    return page.evaluate("Array.from(document.querySelectorAll('table.ps-table tbody tr'))"
+    """Rows of the page's main paper table (a theme page lists papers of other themes in more
+    tables below it) the reader can see: rendered, not merely present."""
+    return page.evaluate("Array.from(document.querySelectorAll('table#papers tbody tr'))"
                          ".filter(r => !r.hidden && r.getClientRects().length > 0).length")
 
 
@@ -242,7 +243,7 @@ def test_theme_filters_by_tag_and_code(browse, theme_case):
     page.select_option("form.ps-filters select[name=tag]", "")
     assert _shown_rows(page) == len(with_code)
     assert count.inner_text() == _papers(len(with_code))
-    shown_titles = page.evaluate("Array.from(document.querySelectorAll('table.ps-table tbody tr'))"
+    shown_titles = page.evaluate("Array.from(document.querySelectorAll('table#papers tbody tr'))"
                                  ".filter(r => !r.hidden).map(r => r.querySelector('.ps-title').textContent)")
     assert sorted(shown_titles) == sorted(p.title for p in with_code)
 
@@ -268,7 +269,7 @@ def test_filters_work_after_instant_navigation(browse, theme_case):
 
 
 def _titles(page) -> list[str]:
-    return page.evaluate("Array.from(document.querySelectorAll('table.ps-table tbody tr'))"
+    return page.evaluate("Array.from(document.querySelectorAll('table#papers tbody tr'))"
                          ".map(r => r.querySelector('.ps-title').textContent)")
 
 
@@ -278,7 +279,7 @@ def test_sortable_headers_reorder_rows(browse, theme_case):
     theme, papers, _ = theme_case
     page = browse.page()
     browse.goto(page, f"themes/{theme.slug}/")
-    title_header = page.locator("table.ps-table th", has=page.locator("button.ps-sort", has_text="Title"))
+    title_header = page.locator("table#papers th", has=page.locator("button.ps-sort", has_text="Title"))
     title_button = title_header.locator("button.ps-sort")
     before = _titles(page)
     assert sorted(before) == sorted(p.title for p in papers)
@@ -438,21 +439,30 @@ def sample_pages(theme_case, paper_case):
     return {"home": "", "theme": f"themes/{theme.slug}/", "paper": f"papers/{paper_case.slug}/"}
 
 
+@pytest.fixture(scope="module")
+def reader_pages(sample_pages, theme_case):
+    """The pages a reader sees most: the samples plus a tag page, the tags index, the
+    statistics and My reading list (their own suites check them in depth)."""
+    _, _, tag = theme_case
+    return {**sample_pages, "tag": f"tags/{tag}/", "tags": "tags/", "stats": "stats/", "my-list": "my-list/"}
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("device", ["desktop", "mobile"])
-def test_screenshots(browse, sample_pages, scheme, device):
+def test_screenshots(browse, reader_pages, scheme, device):
+    """Full-page screenshots at 1366 and 390 px, kept in test-artifacts/screenshots/ to look at."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page = browse.page(scheme=scheme, viewport=DESKTOP if device == "desktop" else MOBILE)
-    for name, path in sample_pages.items():
+    for name, path in reader_pages.items():
         browse.goto(page, path)
         assert _scheme(page) == ("slate" if scheme == "dark" else "default")
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{scheme}-{device}.png"), full_page=True)
     _assert_clean(browse)
 
 
-def test_mobile_layout_has_no_horizontal_overflow(browse, sample_pages):
+def test_mobile_layout_has_no_horizontal_overflow(browse, reader_pages):
     page = browse.page(viewport=MOBILE)
-    for name, path in sample_pages.items():
+    for name, path in reader_pages.items():
         browse.goto(page, path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= MOBILE["width"] + 1, f"{name} page is {width}px wide at {MOBILE['width']}px"
@@ -507,10 +517,10 @@ def _format(violations: list[dict]) -> str:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize("name", ["home", "theme", "paper"])
-def test_axe(browse, sample_pages, scheme, name):
+@pytest.mark.parametrize("name", ["home", "theme", "paper", "tag", "tags", "stats", "my-list"])
+def test_axe(browse, reader_pages, scheme, name):
     """No serious or critical axe-core violation beyond the known, reported ones (KNOWN_AXE)."""
-    violations = _axe(browse, scheme, sample_pages[name])
+    violations = _axe(browse, scheme, reader_pages[name])
     _axe_results[(scheme, name)] = violations
     unexpected = [v for v in violations if not _known(v)]
     assert not unexpected, f"axe-core on the {name} page ({scheme}):\n" + _format(unexpected)
