@@ -152,7 +152,7 @@ def header(paper: Paper, lib: Library, src: str) -> str:
             if chip:
                 chips.append(chip)
         if chips:
-            parts.append(f'<p class="ps-tags">Tags: {", ".join(chips)}</p>')
+            parts.append(f'<p class="ps-tags">Tags: {" ".join(chips)}</p>')
     if paper.note:
         parts.append(f'<div class="admonition note ps-note"><p class="admonition-title">Curator\'s note</p>'
                      f'{render_note(paper.note)}</div>')
