@@ -135,7 +135,7 @@ def pages(browser, site_url):
 
 def _shown(page) -> list[str]:
     """The slugs of the rows a reader sees, top to bottom."""
-    return page.evaluate("Array.from(document.querySelectorAll('table.ps-table tbody tr'))"
+    return page.evaluate("Array.from(document.querySelectorAll('table.ps-table:not(#secondary-papers):not(#tagged-papers) tbody tr'))"
                          ".filter(r => !r.hidden && r.getClientRects().length > 0).map(r => r.dataset.slug)")
 
 
@@ -254,17 +254,17 @@ def test_sorting_by_title_and_year_survives_additions_to_the_first_cell(pages, l
     papers = {p.slug: p for p in list_pages[path]}
     page = pages.open(path)
     # What another script may do: put a control, with words of its own, before every title.
-    page.evaluate("""() => document.querySelectorAll('table.ps-table tbody tr').forEach((row, i) => {
+    page.evaluate("""() => document.querySelectorAll('table.ps-table:not(#secondary-papers):not(#tagged-papers) tbody tr').forEach((row, i) => {
         const b = document.createElement('button'); b.textContent = i % 2 ? 'Read' : 'To read';
         row.cells[0].prepend(b); })""")
-    title = page.locator("table.ps-table th[data-sort-key=title] button.ps-sort")
+    title = page.locator("table.ps-table:not(#secondary-papers):not(#tagged-papers) th[data-sort-key=title] button.ps-sort")
     title.click()
     titles = [papers[s].title for s in _shown(page)]
     assert titles == sorted(titles, key=lambda t: t.strip().lower())
     title.click()
     assert [papers[s].title for s in _shown(page)] == titles[::-1]
 
-    year = page.locator("table.ps-table th[data-sort-key=year]")
+    year = page.locator("table.ps-table:not(#secondary-papers):not(#tagged-papers) th[data-sort-key=year]")
     year.locator("button.ps-sort").click()
     years = [papers[s].year or -1 for s in _shown(page)]
     assert years == sorted(years) and len(set(years)) > 1
@@ -386,7 +386,7 @@ def test_filters_with_instant_navigation_and_back_from_a_paper(pages, filter_cas
     expected = _expected(papers, tag)
     assert _shown(page) == expected
     filtered_url = page.url
-    page.locator(f"table.ps-table tr[data-slug='{expected[0]}'] a.ps-title").click()
+    page.locator(f"table.ps-table:not(#secondary-papers):not(#tagged-papers) tr[data-slug='{expected[0]}'] a.ps-title").click()
     page.wait_for_url(re.compile(r"/papers/"))
     pages.settle(page)
     page.go_back()
