@@ -58,7 +58,7 @@
 
   function build(header) {
     var toggle = document.getElementById("__search");
-    var button = el("label", "md-header__button md-icon", { "for": "__search", title: "Search", "aria-label": "Search" });
+    var button = el("label", "md-header__button md-icon", { "for": "__search", title: "Search" });
     button.innerHTML = svg([ICON.magnify]);
     var box = el("div", "md-search ps-search", { role: "dialog", "aria-label": "Search" });
     box.innerHTML =
