@@ -99,3 +99,32 @@ def built_site(tmp_path_factory) -> Path:
     result = mkdocs_build(project_dir, site_dir)
     assert result.returncode == 0, result.stderr[-3000:]
     return site_dir
+
+
+# The browser suites' shared fixtures (tests/browser_support.py has the helpers): one server of
+# the session's strict build and one headless Chromium per test module.
+
+
+@pytest.fixture(scope="module")
+def site_url(built_site: Path):
+    """The session's built seed site, served on 127.0.0.1 (a free port) for one test module."""
+    from browser_support import serve
+
+    with serve(built_site) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless /usr/bin/chromium for one test module (a skip, or a failure under
+    PAPERSHELF_REQUIRE_BROWSER=1, without it)."""
+    from browser_support import running_chromium
+
+    with running_chromium() as chromium:
+        yield chromium
+
+
+@pytest.fixture(scope="module")
+def lib(seed_site):
+    """The seed site's Library: where tests take their expectations from."""
+    return seed_site.library

@@ -26,7 +26,8 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from browser_support import (AXE_JS, DESKTOP, MOBILE, ROOT, SCREENSHOTS, ConsoleLog, require, require_chromium, running_chromium, serve)
+from browser_support import (AXE_JS, DESKTOP, MOBILE, ROOT, SCREENSHOTS, ConsoleLog, require,
+                              require_chromium)
 
 pytestmark = pytest.mark.browser
 
@@ -57,18 +58,6 @@ def _chromium():
     """Before anything else, the site build included (autouse, session scope): skip, or fail
     under PAPERSHELF_REQUIRE_BROWSER=1, without Chromium."""
     require_chromium()
-
-
-@pytest.fixture(scope="module")
-def site_url(built_site: Path):
-    with serve(built_site) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with running_chromium() as chromium:
-        yield chromium
 
 
 class Session:
@@ -130,11 +119,6 @@ def _assert_clean(session: Session) -> None:
 
 # --------------------------------------------------------------------------------------------
 # what to look at, chosen from the pipeline's output
-
-
-@pytest.fixture(scope="module")
-def lib(seed_site):
-    return seed_site.library
 
 
 @pytest.fixture(scope="module")

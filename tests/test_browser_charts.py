@@ -23,7 +23,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from browser_support import AXE_JS, ROOT, SCREENSHOTS, ConsoleLog, require, running_chromium, serve
+from browser_support import (AXE_JS, ROOT, SCREENSHOTS, ConsoleLog, require)
 
 pytestmark = pytest.mark.browser
 
@@ -32,18 +32,6 @@ MIN_FONT_PX = 12
 MIN_CHART_SHARE = 0.9  # of the content column's width
 MIN_BAR_CONTRAST = 3.0  # WCAG 1.4.11, non-text contrast
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
-
-
-@pytest.fixture(scope="module")
-def site_url(built_site):
-    with serve(built_site) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with running_chromium() as chromium:
-        yield chromium
 
 
 class Visit:

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 
-from browser_support import SCREENSHOTS, ConsoleLog, running_chromium, serve
+from browser_support import (SCREENSHOTS, ConsoleLog, serve)
 from generator.library import ALL_PAPERS, WITH_CODE, theme_src
 
 pytestmark = pytest.mark.browser
@@ -29,11 +29,6 @@ WIDE = {"width": 1366, "height": 900}
 def _url_path(src: str) -> str:
     """A docs path's URL, relative to the site root (use_directory_urls)."""
     return re.sub(r"(^|/)index\.md$|\.md$", lambda m: m.group(1) or "/", src)
-
-
-@pytest.fixture(scope="module")
-def lib(seed_site):
-    return seed_site.library
 
 
 @pytest.fixture(scope="module")
@@ -58,18 +53,6 @@ def filter_case(lib):
                 word = max(re.findall(r"[A-Za-z]+", both[0].title), key=len)
                 return _url_path(theme_src(theme.slug)), papers, tag, word
     pytest.fail("no theme has a tag and code links that narrow its list")
-
-
-@pytest.fixture(scope="module")
-def site_url(built_site: Path):
-    with serve(built_site) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with running_chromium() as chromium:
-        yield chromium
 
 
 class Pages:

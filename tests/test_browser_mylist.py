@@ -13,8 +13,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from browser_support import (AXE_JS, DESKTOP, MOBILE, SCREENSHOTS, ConsoleLog, require, require_chromium,
-                             running_chromium, serve)
+from browser_support import (AXE_JS, DESKTOP, MOBILE, SCREENSHOTS, ConsoleLog, require, require_chromium)
 
 pytestmark = pytest.mark.browser
 
@@ -22,18 +21,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="session", autouse=True)
 def _chromium():
     require_chromium()
-
-
-@pytest.fixture(scope="module")
-def site_url(built_site: Path):
-    with serve(built_site) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with running_chromium() as chromium:
-        yield chromium
 
 
 class Session:
@@ -84,11 +71,6 @@ def browse(browser, site_url):
     session = Session(browser, site_url)
     yield session
     session.close()
-
-
-@pytest.fixture(scope="module")
-def lib(seed_site):
-    return seed_site.library
 
 
 @pytest.fixture(scope="module")

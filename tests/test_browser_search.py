@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from browser_support import DESKTOP, MOBILE, SCREENSHOTS, running_chromium, serve
+from browser_support import (MOBILE, SCREENSHOTS, serve)
 from conftest import mkdocs_build, project_with_papers
 from test_browser import SITE_TITLE_SUFFIX, Session
 
@@ -80,12 +80,6 @@ def base(request, site_dir, tmp_path_factory):
         shutil.copytree(site_dir, root / request.param.strip("/"))
     with serve(root) as url:
         yield url + request.param
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with running_chromium() as chromium:
-        yield chromium
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from browser_support import AXE_JS, MOBILE, ROOT, SCREENSHOTS, ConsoleLog, require, running_chromium
+from browser_support import (AXE_JS, MOBILE, ROOT, SCREENSHOTS, ConsoleLog, require)
 
 pytestmark = pytest.mark.browser
 
@@ -70,12 +70,6 @@ def base(built_site: Path, tmp_path_factory):
         thread.join(timeout=5)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with running_chromium() as chromium:
-        yield chromium
-
-
 class _Pages:
     """Browser contexts opened by one test, offline (outside requests are errors, but Material's
     repository facts from api.github.com, which get a canned answer), all watched by one log."""
@@ -120,11 +114,6 @@ def pages(browser, base):
     session = _Pages(browser, base)
     yield session
     session.close()
-
-
-@pytest.fixture(scope="module")
-def lib(seed_site):
-    return seed_site.library
 
 
 @pytest.fixture(scope="module")

@@ -13,30 +13,17 @@ import re
 import os
 import shutil
 import subprocess
-from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from browser_support import AXE_JS, ROOT, SCREENSHOTS, ConsoleLog, require, running_chromium, serve
+from browser_support import (AXE_JS, ROOT, SCREENSHOTS, ConsoleLog, require)
 
 pytestmark = pytest.mark.browser
 
 DESKTOP = {"width": 1366, "height": 900}
 MOBILE = {"width": 390, "height": 844}
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
-
-
-@pytest.fixture(scope="module")
-def site_url(built_site: Path):
-    with serve(built_site) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with running_chromium() as chromium:
-        yield chromium
 
 
 @pytest.fixture
@@ -68,11 +55,6 @@ def _offline(route) -> None:
         route.fulfill(status=200, json={"stargazers_count": 0, "forks_count": 0, "tag_name": "v0.1.0"})
     else:
         route.abort()
-
-
-@pytest.fixture(scope="module")
-def lib(seed_site):
-    return seed_site.library
 
 
 @pytest.fixture(scope="module")

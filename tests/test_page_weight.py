@@ -9,7 +9,6 @@ import re
 import statistics
 from pathlib import Path
 
-import pytest
 
 SPRITE = "assets/icons.svg"
 PAPER_PAGE_BUDGET = 20 * 1024  # bytes: the median paper page (issue 20: half of the 38 KB measured)

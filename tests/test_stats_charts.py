@@ -101,11 +101,6 @@ def charts_of(html: str) -> dict[str, Chart]:
 
 
 @pytest.fixture(scope="module")
-def lib(seed_site):
-    return seed_site.library
-
-
-@pytest.fixture(scope="module")
 def charts(seed_site) -> dict[str, Chart]:
     return charts_of(seed_site.pages[STATS].body)
 

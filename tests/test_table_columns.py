@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-import pytest
 
 from generator.library import ALL_PAPERS, WITH_CODE, paper_src, theme_src
 from generator.render.lists import paper_table
@@ -65,11 +64,6 @@ class Table(HTMLParser):
     @property
     def names(self) -> list[str]:
         return [text for text, _ in self.headers]
-
-
-@pytest.fixture(scope="module")
-def lib(seed_site):
-    return seed_site.library
 
 
 def _filled(papers, value) -> bool:
