@@ -87,7 +87,7 @@ def test_sitemap_is_a_small_index_of_chunks_holding_every_page(built_site):
 
 
 def test_collapse_equals_the_plain_rule_on_random_text():
-    """The fast paths of render/slim.py give what the plain rule says: a run of whitespace is one
+    """render/slim.py does what its rule says on any mix of whitespace: a run of whitespace is one
     line break if it held one, else one space; <pre> and attribute values keep theirs."""
     import random
 

@@ -34,12 +34,6 @@ _KEEP = re.compile(r'(<(?:pre|textarea|script|style|code|kbd)\b.*?</(?:pre|texta
 _KEEP_ATTRIBUTE = re.compile(r'(="[^"]*(?:[\t\n\r\f]|  )[^"]*")')
 _LINE_BREAK_RUN = re.compile(r"(?:[ \t\r\f]+\n|\n[ \t\r\f\n])[ \t\n\r\f]*")
 _SPACE_RUN = re.compile(r"[ \t\r\f]{2,}")
-# Where a text has no tab, CR or form feed (Material's output), trailing spaces go first; then
-# every run starts with "\n" or "  ": patterns that start with a literal, which the regex engine
-# finds far quicker than a class (the same result).
-_TRAILING_SPACES = re.compile(r" +\n")
-_LINE_BREAK_RUN_FAST = re.compile(r"\n[ \n]+")
-_SPACE_RUN_FAST = re.compile(r"  +")
 
 
 def icon_id(svg: str) -> str:
@@ -67,13 +61,7 @@ def _has_run(text: str) -> bool:
 
 
 def _collapse_text(text: str) -> str:
-    if "\t" in text or "\r" in text or "\f" in text:
-        return _SPACE_RUN.sub(" ", _LINE_BREAK_RUN.sub("\n", text))
-    if " \n" in text:
-        text = _TRAILING_SPACES.sub("\n", text)
-    if "\n " in text or "\n\n" in text:
-        text = _LINE_BREAK_RUN_FAST.sub("\n", text)
-    return _SPACE_RUN_FAST.sub(" ", text) if "  " in text else text
+    return _SPACE_RUN.sub(" ", _LINE_BREAK_RUN.sub("\n", text))
 
 
 def collapse_whitespace(html: str) -> str:
