@@ -76,7 +76,7 @@ def paper_table(papers: list[Paper], lib: Library, src: str, filters: bool = Tru
                     f"{parts.code}{parts.author}</td>{cells}</tr>")
     head = f'<thead><tr><th data-sort="text" data-sort-key="title">Title</th>{header_cells(columns)}</tr></thead>'
     # Tables repeat titles the paper pages already index: kept out of search (smaller index).
-    table = (f'<table class="ps-table" id="{table_id}" data-search-exclude>{head}<tbody>' + "".join(rows) + "</tbody></table>")
+    table = (f'<table class="ps-table" id="{table_id}">{head}<tbody>' + "".join(rows) + "</tbody></table>")
     if not filters:
         return table
     tag_slugs = sorted({t for p in papers for t in p.tags},
@@ -86,7 +86,7 @@ def paper_table(papers: list[Paper], lib: Library, src: str, filters: bool = Tru
     years = sorted({p.year for p in papers if p.year})
     year_attrs = f'min="{years[0]}" max="{years[-1]}"' if years else ""
     form = (
-        f'<form class="ps-filters" data-table="{table_id}" role="search" aria-label="Filter papers" data-search-exclude>'
+        f'<form class="ps-filters" data-table="{table_id}" role="search" aria-label="Filter papers">'
         '<label>Text <input type="search" name="text" placeholder="words in the title"></label> '
         f'<label>Tag <select name="tag"><option value="">any tag</option>{options}</select></label> '
         f'<label>From year <input type="number" name="from" {year_attrs} inputmode="numeric"></label> '
@@ -174,7 +174,7 @@ def theme_cards(lib: Library, src: str, icons: dict[str, str]) -> str:
 def _short_list(papers: list[Paper], lib: Library, src: str, extra) -> str:
     items = "".join(f'<li><a href="{href(src, paper_src(p.slug))}">{esc(p.title)}</a> {extra(p)}</li>'
                     for p in papers)
-    return f'<ul class="ps-short" data-search-exclude>{items}</ul>'
+    return f'<ul class="ps-short">{items}</ul>'
 
 
 def _dates(paper: Paper) -> str:

@@ -118,7 +118,7 @@ def search_links(paper: Paper) -> str:
     # quote_plus leaves only letters, digits and _.-~+% : nothing HTML-special, so the URLs need
     # no esc() once their own '&' is written as '&amp;'.
     query = quote_plus(paper.title)
-    return ('<p class="ps-search-links" data-search-exclude>Search for this paper on: '
+    return ('<p class="ps-search-links">Search for this paper on: '
             f'<a href="https://arxiv.org/search/?query={query}&amp;searchtype=title" rel="noopener">arXiv</a> &middot; '
             f'<a href="https://www.semanticscholar.org/search?q={query}" rel="noopener">Semantic Scholar</a> &middot; '
             f'<a href="https://scholar.google.com/scholar?q={query}" rel="noopener">Google Scholar</a></p>')
@@ -207,7 +207,7 @@ def related_list(paper: Paper, lib: Library, src: str) -> str:
             items.append(item)
     if not items:
         return ""
-    return ('<h2 id="related" data-search-exclude>Related papers</h2>\n<ul class="ps-related" data-search-exclude>'
+    return ('<h2 id="related">Related papers</h2>\n<ul class="ps-related">'
             + "".join(items) + "</ul>")
 
 
@@ -229,18 +229,18 @@ def render_paper(paper: Paper, lib: Library) -> Document:
     no_abstract = "<em>No abstract in the listing.</em>"
     body.append(f'<p class="ps-abstract">{esc(paper.abstract) if paper.abstract else no_abstract}</p>')
     if paper.abstract and paper.cut:  # (issue 18: the capture ends mid-sentence)
-        body.append('<p class="ps-abstract-cut" data-search-exclude><em>The listing cut this abstract.</em></p>')
+        body.append('<p class="ps-abstract-cut"><em>The listing cut this abstract.</em></p>')
     body.append(search_links(paper))
     body.append(related_list(paper, lib, src))
-    body.append('<h2 id="listed-in" data-search-exclude>Listed in</h2>')
-    body.append(lib.memo(("lists", paper.lists), lambda: '<ul class="ps-lists" data-search-exclude>' + "".join(
+    body.append('<h2 id="listed-in">Listed in</h2>')
+    body.append(lib.memo(("lists", paper.lists), lambda: '<ul class="ps-lists">' + "".join(
         f"<li>{esc(lib.list_title(f))}</li>" for f in paper.lists) + "</ul>"))  # the same for many papers
-    body.append('<h2 id="cite" data-search-exclude>Cite</h2>')
+    body.append('<h2 id="cite">Cite</h2>')
     # One copy button: ours, which says what it copies; `no-copy` keeps Material's off this <pre>.
-    body.append('<div class="ps-cite no-copy" data-search-exclude><pre><code class="ps-bibtex">' + esc(paper_bibtex(paper, lib))
+    body.append('<div class="ps-cite no-copy"><pre><code class="ps-bibtex">' + esc(paper_bibtex(paper, lib))
                 .replace("\n", "&#10;") + "</code></pre>"
                 '<button type="button" class="md-button ps-copy" data-copy=".ps-bibtex">Copy BibTeX</button></div>')
-    body.append(f'<p class="ps-back" data-search-exclude><a href="{href(src, HOME)}">&larr; All themes</a></p>')
+    body.append(f'<p class="ps-back"><a href="{href(src, HOME)}">&larr; All themes</a></p>')
     body.append("</div>")
     page = Document(paper_meta(paper, lib), "\n".join(filter(None, body)) + "\n")
     return page
