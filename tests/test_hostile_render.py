@@ -571,7 +571,7 @@ def test_search_finds_titles_with_apostrophes_and_ampersands(labelled, chromium)
             page.goto(base)
             for query, title in (("Hitchhiker's", HITCHHIKER), ("Angles", TITLES[0])):
                 page.fill("input.md-search__input", query)
-                page.wait_for_selector(f'ol[data-query="{query}"] .ps-search-result', timeout=20_000)
+                page.wait_for_selector(f'ol[data-query="{query}"] .ps-search-result', timeout=60_000)  # (a loaded CI machine once took over 20 s)
                 found = page.locator(".ps-search-result .ps-search-title").all_inner_texts()
                 assert title in found, (query, found)
             assert [m for m in messages if m.startswith(("error", "pageerror"))] == []
