@@ -283,13 +283,26 @@ def _shared_partial(context, name: str, titled: bool = False) -> Markup:
     page = context.get("page")
     shared = _is_paper_page(page)
     title = str(page.meta.get("title") or page.title) if shared and titled else ""
-    kept = _state.chrome.get(name) if shared else None
+    themes = _paper_themes(page) if shared and name == _NAV else None
+    key = f"{name}:{','.join(sorted(themes))}" if themes is not None else name
+    kept = _state.chrome.get(key) if shared else None
     if kept is not None:
         return Markup(title.join(kept))
     html = context.environment.get_template(f"material/{name}").render(context.get_all())
+    if themes is not None:
+        html = _state.generator["render.slim"].paper_nav(html, themes)
     if shared and (not titled or html.count(title) == 1):
-        _state.chrome[name] = [_slim(piece, context) for piece in (html.split(title) if titled else [html])]
+        _state.chrome[key] = [_slim(piece, context) for piece in (html.split(title) if titled else [html])]
     return Markup(html)
+
+
+_NAV = "partials/nav.html"
+
+
+def _paper_themes(page) -> frozenset:
+    """A paper page's nav lists its own theme(s) only (render/slim.py `paper_nav`), so paper
+    pages share one nav per theme and secondary theme."""
+    return frozenset(filter(None, (page.meta.get("theme"), page.meta.get("secondary_theme"))))
 
 
 def _slim(html: str, context) -> str:  # shared chrome, slimmed once per build as on_post_page would
@@ -319,8 +332,8 @@ def on_post_page(output: str, page, config) -> str:
     if base_url not in _state.theme_scripts:
         _state.theme_scripts[base_url] = csp.theme_scripts(_state.env, config, base_url)
     output = csp.add_csp(output, _state.theme_scripts[base_url], config.repo_url)
-    if _is_paper_page(page):
-        output = slim.paper_nav(output, {page.meta.get("theme"), page.meta.get("secondary_theme")})
+    if _is_paper_page(page) and _plain():  # (otherwise the shared nav is already the paper's)
+        output = slim.paper_nav(output, _paper_themes(page))
     return slim.slim(output, f"{base_url or '.'}/{slim.SPRITE}", _state.icons)
 
 
