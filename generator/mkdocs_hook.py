@@ -49,8 +49,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, pass_context
-from markupsafe import Markup
+from jinja2 import ChoiceLoader, FileSystemLoader, pass_context
 from mkdocs.exceptions import Abort
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
@@ -74,7 +73,10 @@ class BuildState:
     code_signature: tuple = ()  # the generator package's files when it was last imported
     hook_mtime: int | None = None  # this file's, when MkDocs loaded it
     generator: Any = None  # the generator's modules, as imported for this build
-    chrome: dict[str, list[str]] = field(default_factory=dict)  # paper pages' shared HTML, this build
+    config: Any = None  # this build's MkDocs config (on_config)
+    skeletons: dict = field(default_factory=dict)  # kind of paper page -> its render/skeleton.py Skeleton, this build
+    assembled: set = field(default_factory=set)  # paper pages made from a skeleton, until their on_post_page
+    from_skeletons: int = 0  # how many paper pages were made from a skeleton, this build
     env: Any = None  # this build's Jinja environment (on_env)
     theme_scripts: dict[str, frozenset] = field(default_factory=dict)  # base_url -> the theme's script hashes
     base_urls: dict[str, str] = field(default_factory=dict)  # page -> its base_url, from on_page_context to on_post_page
@@ -119,8 +121,8 @@ def _fresh_generator(root: Path):
         for name in [n for n in sys.modules if n == "generator" or n.startswith("generator.")]:
             del sys.modules[name]
         _state.code_signature = signature
-    names = ("site", "errors", "placeholders", "render.csp", "render.lists", "render.markup", "render.slim",
-             "render.sitemaps", "search_index")
+    names = ("site", "errors", "placeholders", "render.csp", "render.lists", "render.markup", "render.skeleton",
+             "render.slim", "render.sitemaps", "search_index")
     return {name: importlib.import_module(f"generator.{name}") for name in names}
 
 
@@ -153,7 +155,7 @@ def on_config(config):
     else:
         for problem in site.problems:  # warnings: mkdocs --strict turns them into a failure
             log.warning(str(problem))
-    _state.site = site
+    _state.site, _state.config = site, config
     config.nav = site.nav()
     _report_example_urls(root, config)
     return config
@@ -233,6 +235,8 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     stays exactly as generated either way (Markdown would drop its last newline)."""
     if isinstance(page, GeneratedPage):
         page.meta = dict(_document(page).meta)
+        if _is_paper_page(page):  # (a GeneratedPage exists only when the build is not plain)
+            page.meta["template"] = "papershelf-paper.html"
     if not isinstance(page, GeneratedPage) and (document := _document(page)) and _html_only(document.body):
         return _PLACEHOLDER
     return markdown
@@ -252,18 +256,13 @@ def on_page_context(context, page, config, nav):
 
 
 def on_env(env, config, files):
-    """Paper pages' shared chrome (see `_shared_partial`); `material/...` names Material's own
-    templates, so generator/templates/partials/ can wrap them."""
-    import material
-
-    templates = Path(material.__file__).parent / "templates"
-    loaders = [PrefixLoader({"material": FileSystemLoader(str(templates))}), env.loader]
+    """generator/templates/ holds `papershelf-paper.html`, the paper pages' template: it prints
+    the page made from its kind's skeleton (render/skeleton.py, `_paper_page`)."""
     if not _plain():
-        loaders.insert(0, FileSystemLoader(str(_TEMPLATES)))
-        env.globals["papershelf_shared"] = _shared_partial
-        env.globals["papershelf_block"] = _shared_block
-    env.loader = ChoiceLoader(loaders)
-    _state.chrome, _state.env, _state.theme_scripts, _state.base_urls, _state.icons = {}, env, {}, {}, {}
+        env.loader = ChoiceLoader([FileSystemLoader(str(_TEMPLATES)), env.loader])
+        env.globals["papershelf_paper_page"] = _paper_page
+    _state.skeletons, _state.assembled, _state.from_skeletons, _state.env = {}, set(), 0, env
+    _state.theme_scripts, _state.base_urls, _state.icons = {}, {}, {}
     return env
 
 
@@ -272,67 +271,72 @@ def _is_paper_page(page) -> bool:
     return page is not None and _state.site is not None and page.file.src_uri in _state.site.paper_pages
 
 
-@pass_context
-def _shared_partial(context, name: str, titled: bool = False) -> Markup:
-    """Material's partial `name`, rendered once per build for all paper pages.
-
-    `titled`: the partial prints the page title once (the header); it is kept split around the
-    first paper's title, and only when that title occurs exactly once, so the other papers'
-    titles go in the same slot. Other pages render the partial as usual.
-    """
-    page = context.get("page")
-    shared = _is_paper_page(page)
-    title = str(page.meta.get("title") or page.title) if shared and titled else ""
-    themes = _paper_themes(page) if shared and name == _NAV else None
-    key = f"{name}:{','.join(sorted(themes))}" if themes is not None else name
-    kept = _state.chrome.get(key) if shared else None
-    if kept is not None:
-        return Markup(title.join(kept))
-    html = context.environment.get_template(f"material/{name}").render(context.get_all())
-    if themes is not None:
-        html = _state.generator["render.slim"].paper_nav(html, themes)
-    if shared and (not titled or html.count(title) == 1):
-        _state.chrome[key] = [_slim(piece, context) for piece in (html.split(title) if titled else [html])]
-    return Markup(html)
-
-
-_NAV = "partials/nav.html"
+# Meta of paper pages that no template reads (the generator's own data): pages differing only
+# there share a skeleton. Any other key (say a curator's `hide`) makes a kind of its own.
+_PAPER_DATA = frozenset({"title", "description", "date", "authors", "upvotes", "code", "links", "lists", "theme",
+                         "secondary_theme", "tags", "status", "template"})
+_MISSING = object()
 
 
 def _paper_themes(page) -> frozenset:
-    """A paper page's nav lists its own theme(s) only (render/slim.py `paper_nav`), so paper
-    pages share one nav per theme and secondary theme."""
+    """A paper page's nav lists its own theme(s) only (render/slim.py `paper_nav`)."""
     return frozenset(filter(None, (page.meta.get("theme"), page.meta.get("secondary_theme"))))
 
 
-def _slim(html: str, context) -> str:  # shared chrome, slimmed once per build as on_post_page would
-    slim = _state.generator["render.slim"]
-    return slim.slim(html, f"{context['base_url'] or '.'}/{slim.SPRITE}", _state.icons)
-
-
 @pass_context
-def _shared_block(context, name: str, html: str | None = None):
-    """Blocks of base.html that are the same on every paper page (see overrides/main.html):
-    with `html`, keeps it for the next paper pages; without, the kept HTML or None."""
-    if not _is_paper_page(context.get("page")):
-        return html
+def _paper_page(context) -> str:
+    """A paper page, from the skeleton of its kind (made on the first page of that kind); a page
+    the skeleton cannot hold exactly goes through Material's main.html and on_post_page."""
+    page, skeleton_module = context["page"], _state.generator["render.skeleton"]
+    kind = (context["base_url"], page.edit_url, _paper_themes(page),
+            tuple((k, repr(v)) for k, v in sorted(page.meta.items()) if k not in _PAPER_DATA))
+    skeleton = _state.skeletons.get(kind, _MISSING)
+    if skeleton is _MISSING:
+        skeleton = _state.skeletons[kind] = skeleton_module.make(tuple(
+            _post_process(_with_sentinels(context, sentinels), page, context["base_url"])
+            for sentinels in skeleton_module.SENTINELS))
+    values = {"title": str(page.meta.get("title") or ""), "description": str(page.meta.get("description") or ""),
+              "url": page.canonical_url or "", "content": page.content or ""}
+    slim = _state.generator["render.slim"]
+    sprite = f"{context['base_url'] or '.'}/{slim.SPRITE}"
+    html = skeleton.fill(values, lambda content: slim.slim(content, sprite, _state.icons)) if skeleton else None
     if html is None:
-        kept = _state.chrome.get(f"block:{name}")
-        return None if kept is None else kept[0]
-    _state.chrome[f"block:{name}"] = [_slim(html, context)]
+        return context.environment.get_template("main.html").render(context)
+    _state.assembled.add(page.file.src_uri)
+    _state.from_skeletons += 1
     return html
+
+
+def _with_sentinels(context, sentinels: dict[str, str]) -> str:
+    """main.html rendered for this page with `sentinels` (render/skeleton.py) in its four slots."""
+    page = context["page"]
+    kept = page.meta, page.content, page.canonical_url
+    try:
+        page.meta = {**page.meta, "title": sentinels["title"], "description": sentinels["description"]}
+        page.content, page.canonical_url = sentinels["content"], sentinels["url"]
+        return context.environment.get_template("main.html").render(context)
+    finally:
+        page.meta, page.content, page.canonical_url = kept
 
 
 def on_post_page(output: str, page, config) -> str:
     """Every page gets a Content-Security-Policy allowing the theme's inline scripts (from its
     templates, never from the page) and, under `serve` only, the live-reload script; then its
-    icons come from the shared sprite, and runs of whitespace go (render/slim.py)."""
-    csp, slim = _state.generator["render.csp"], _state.generator["render.slim"]
+    icons come from the shared sprite, and runs of whitespace go (render/slim.py). A paper page
+    made from a skeleton has had all that done once, on the skeleton."""
     base_url = _state.base_urls.pop(page.file.src_uri, "")
+    if page.file.src_uri in _state.assembled:
+        _state.assembled.discard(page.file.src_uri)
+        return output
+    return _post_process(output, page, base_url)
+
+
+def _post_process(output: str, page, base_url: str) -> str:
+    csp, slim, config = _state.generator["render.csp"], _state.generator["render.slim"], _state.config
     if base_url not in _state.theme_scripts:
         _state.theme_scripts[base_url] = csp.theme_scripts(_state.env, config, base_url)
     output = csp.add_csp(output, _state.theme_scripts[base_url], config.repo_url)
-    if _is_paper_page(page) and _plain():  # (otherwise the shared nav is already the paper's)
+    if _is_paper_page(page):
         output = slim.paper_nav(output, _paper_themes(page))
     return slim.slim(output, f"{base_url or '.'}/{slim.SPRITE}", _state.icons)
 
@@ -368,6 +372,9 @@ def on_post_build(config) -> None:
     is a temporary directory)."""
     slim, search_index, site = _state.generator["render.slim"], _state.generator["search_index"], _state.site
     write_file(slim.sprite_svg(_state.icons).encode("utf-8"), str(Path(config.site_dir) / slim.SPRITE))
+    if _state.skeletons:
+        log.info(f"papershelf: {_state.from_skeletons} of {len(site.paper_pages)} paper pages made from "
+                 f"{sum(1 for s in _state.skeletons.values() if s)} skeleton(s) (render/skeleton.py)")
     started = time.perf_counter()
     records = search_index.paper_records(site.library, lambda src: _state.files.get_file_from_path(src).url)
     records += sorted(_state.page_records, key=lambda r: r.url)

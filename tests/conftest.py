@@ -73,11 +73,11 @@ def project(tmp_path: Path) -> Path:
     return copy_project(tmp_path / "project")
 
 
-def mkdocs_build(project_dir: Path, site_dir: Path, strict: bool = True) -> subprocess.CompletedProcess:
+def mkdocs_build(project_dir: Path, site_dir: Path, strict: bool = True, quiet: bool = True) -> subprocess.CompletedProcess:
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONPATH=str(ROOT))
     from generator.builder import builder_command
 
-    args = [*builder_command(), "build", "-q", "-f", str(project_dir / "mkdocs.yml"),
+    args = [*builder_command(), "build", *(["-q"] if quiet else []), "-f", str(project_dir / "mkdocs.yml"),
             "-d", str(site_dir)]
     if strict:
         args.append("--strict")
