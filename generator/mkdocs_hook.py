@@ -206,8 +206,9 @@ def on_files(files, config):
             files.remove(existing)
         # A GeneratedPage's file is its body alone (its meta comes from the records), so no
         # second copy of each page's text is made; other pages are their whole text.
-        html_page = isinstance(page, markup.Document) and not _plain() and _html_only(page.body)
-        text = page.body if html_page else page.text() if isinstance(page, markup.Document) else page
+        lazy = isinstance(page, markup.LazyDocument)  # (its body is made when the page is built)
+        html_page = markup.is_document(page) and not _plain() and (lazy or _html_only(page.body))
+        text = "" if html_page and lazy else page.body if html_page else page.text() if markup.is_document(page) else page
         generated = File.generated(config, path, content=text)
         generated.generated_by = "papershelf"
         # "Edit this page" on a generated page opens the YAML that shapes it, not a missing file.
@@ -222,7 +223,7 @@ def on_files(files, config):
 def _document(page):
     site = _state.site
     found = site.pages.get(page.file.src_uri) if site is not None and page.file.generated_by == "papershelf" else None
-    return found if isinstance(found, _state.generator["render.markup"].Document) else None
+    return found if _state.generator["render.markup"].is_document(found) else None
 
 
 _PLACEHOLDER = "PAPERSHELF-GENERATED-BODY"
@@ -251,7 +252,11 @@ def on_page_content(html: str, page, config, files) -> str:
 
 
 def on_page_context(context, page, config, nav):
+    """A GeneratedPage whose body is made on demand (render/markup.py `LazyDocument`) gets it
+    now, right before its template, and drops it once written (on_post_page)."""
     _state.base_urls[page.file.src_uri] = context["base_url"]  # (for on_post_page)
+    if isinstance(page, GeneratedPage) and not page.content:
+        page.content = _document(page).body
     return context
 
 
@@ -325,6 +330,8 @@ def on_post_page(output: str, page, config) -> str:
     icons come from the shared sprite, and runs of whitespace go (render/slim.py). A paper page
     made from a skeleton has had all that done once, on the skeleton."""
     base_url = _state.base_urls.pop(page.file.src_uri, "")
+    if isinstance(page, GeneratedPage) and not page.markdown:  # (its body was made on demand)
+        page.content = ""
     if page.file.src_uri in _state.assembled:
         _state.assembled.discard(page.file.src_uri)
         return output

@@ -32,8 +32,8 @@ from .metadata import LOCK_FILE, load_metadata, paper_key
 from .model import Entry, Paper, replace_paper
 from .related import TOP_K, related_papers
 from .render.lists import sort_key
-from .render.markup import Document
-from .render.paper import render_paper
+from .render.markup import Document, LazyDocument, is_document
+from .render.paper import paper_page
 from .sources import reader_for
 from .taxonomy import Taxonomy, load_taxonomy, rank, secondary_of
 
@@ -45,7 +45,7 @@ SEEDS_DIR = "seeds"
 class Site:
     """Every generated file (docs-relative path -> page or text) plus what the nav and CLI need."""
 
-    pages: dict[str, Document | str]
+    pages: dict[str, Document | LazyDocument | str]
     library: Library
     all_papers: list[Paper]  # including hidden ones
     curation: Curation
@@ -55,7 +55,7 @@ class Site:
     def files(self) -> dict[str, str]:
         """Every generated file's full text by docs-relative path (Markdown pages with their
         front-matter): what `papershelf generate --out` writes."""
-        return {path: page.text() if isinstance(page, Document) else page for path, page in self.pages.items()}
+        return {path: page.text() if is_document(page) else page for path, page in self.pages.items()}
 
     def nav(self) -> list:
         return nav(self.library)
@@ -216,14 +216,14 @@ def build_site(root: Path, strict: bool = False, site_name: str = "papershelf",
     problems = problems + [Problem(CURATION_FILE, None, None, f"reading path '{path.slug}': every paper on it is "
                                    "hidden, so it is left off the site", "warning")
                            for path in curation.paths if path.slug not in shown]
-    pages: dict[str, Document | str] = {}
+    pages: dict[str, Document | LazyDocument | str] = {}
     others = index_pages(lib, site_name, site_url)  # (no related papers on them)
     lib = lib.with_related(related_papers(on_site, TOP_K, corpus, listed if corpus is not None else None))
     made = [(L.paper_src(paper.slug), f"the paper '{paper.slug}'") for paper in on_site]
     raise_if_errors(L.page_collisions(made + [(src, what) for src, what, _ in others]))
     for paper in progress(on_site, "Rendering papers"):
         src = L.paper_src(paper.slug)
-        pages[src] = render_paper(paper, lib)
+        pages[src] = paper_page(paper, lib)
     paper_pages = frozenset(pages)
     pages.update((src, page) for src, _, page in others)
     return Site(pages, lib, all_papers, curation, problems, paper_pages)

@@ -13,6 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
 from urllib.parse import urlsplit
 
 
@@ -116,6 +117,31 @@ class Document:
 
     def text(self) -> str:
         return front_matter(self.meta) + "\n" + self.body
+
+
+class LazyDocument:
+    """A Document whose body is rendered each time it is read and never kept: a paper page's
+    body is made while MkDocs builds that page and dropped once it is written, so a big list
+    never holds every page's HTML at once (about 5 KB a paper). The meta is kept (MkDocs and
+    the nav need it early); the body is always one block of HTML."""
+
+    __slots__ = ("meta", "_render")
+
+    def __init__(self, meta: dict, render: Callable[[], str]) -> None:
+        self.meta = meta
+        self._render = render
+
+    @property
+    def body(self) -> str:
+        return self._render()
+
+    def text(self) -> str:
+        return front_matter(self.meta) + "\n" + self.body
+
+
+def is_document(page: object) -> bool:
+    """A generated Markdown page (as opposed to a generated file's text)."""
+    return isinstance(page, (Document, LazyDocument))
 
 
 @lru_cache(maxsize=None)

@@ -8,7 +8,7 @@ from ..library import HOME, MY_LIST, Library, paper_src, path_src, theme_src
 from ..model import Paper
 from .bibtex import paper_bibtex
 from .lists import tag_name, tag_url
-from .markup import Document, esc, href, quote_plus, safe_url
+from .markup import Document, LazyDocument, esc, href, quote_plus, safe_url
 from .note import render_note
 
 DESCRIPTION_CHARS = 200
@@ -211,7 +211,12 @@ def related_list(paper: Paper, lib: Library, src: str) -> str:
             + "".join(items) + "</ul>")
 
 
-def render_paper(paper: Paper, lib: Library) -> Document:
+def paper_page(paper: Paper, lib: Library) -> LazyDocument:
+    """The paper's page, its body rendered whenever it is read (the site keeps no paper's HTML)."""
+    return LazyDocument(paper_meta(paper, lib), lambda: paper_body(paper, lib))
+
+
+def paper_body(paper: Paper, lib: Library) -> str:
     """The paper's page: YAML front-matter, then one raw HTML block of escaped content. (Search
     indexes the paper from its record, generator/search_index.py, not from this page.)"""
     src = paper_src(paper.slug)
@@ -242,5 +247,4 @@ def render_paper(paper: Paper, lib: Library) -> Document:
                 '<button type="button" class="md-button ps-copy" data-copy=".ps-bibtex">Copy BibTeX</button></div>')
     body.append(f'<p class="ps-back"><a href="{href(src, HOME)}">&larr; All themes</a></p>')
     body.append("</div>")
-    page = Document(paper_meta(paper, lib), "\n".join(filter(None, body)) + "\n")
-    return page
+    return "\n".join(filter(None, body)) + "\n"
