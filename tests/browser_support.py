@@ -14,6 +14,7 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 
@@ -49,7 +50,7 @@ def require_chromium() -> None:
         require(False, "the playwright Python package is missing: pip install -e '.[test]'")
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
     # MkDocs writes .xml/.bib/.json; make sure their types are sensible whatever mimetypes says.
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
                       ".xml": "application/xml", ".bib": "text/plain; charset=utf-8",
@@ -61,10 +62,10 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def serve(directory: Path) -> Iterator[str]:
+def serve(directory: Path, handler_class: type = QuietHandler) -> Iterator[str]:
     """Serve `directory` on 127.0.0.1 on a free port (the OS picks it: port 0) in a thread;
-    yields the base URL, ending in /."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
+    yields the base URL, ending in /. `handler_class`: a QuietHandler that answers otherwise."""
+    handler = functools.partial(handler_class, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
@@ -122,3 +123,102 @@ class ConsoleLog:
     def take(self) -> list[str]:
         errors, self.errors = self.errors, []
         return errors
+
+
+def answer_outside(route, errors: list[str] | None) -> None:
+    """A request leaving the site. The tests run offline and the site must work offline (font:
+    false, no CDN): the one outside request it makes, Material's repository facts for `repo_url`
+    (api.github.com), gets a canned answer, so an offline run shows no DNS errors. Any other is
+    refused, and reported in `errors` (None: refused only)."""
+    url = route.request.url
+    if urlsplit(url).hostname == "api.github.com":
+        route.fulfill(status=200, json={"tag_name": "v0.1.0"} if url.endswith("/releases/latest")
+                      else {"stargazers_count": 0, "forks_count": 0})
+        return
+    if errors is not None:
+        errors.append(f"outside request: {url}")
+    route.abort()
+
+
+class Session:
+    """The pages one test opens (each in a new browser context, unless given one), all watched by
+    one ConsoleLog: the browser tests' one policy on what fails a page.
+
+    The site is everything under `base` (a sub-path included, as GitHub Pages serves a project
+    site): a request elsewhere, even on the same server, is an outside request, refused and
+    reported (`answer_outside`). `assert_clean` then fails the test on any console error,
+    uncaught exception, failed request or HTTP error of the site's, or outside request; the one
+    thing a test may allow, by name, is the 404 of the missing page it visited on purpose."""
+
+    def __init__(self, browser, base: str) -> None:
+        self.browser, self.base, self.origin = browser, base, base.rstrip("/")
+        self.log = ConsoleLog()
+        self.contexts: list = []
+        self.pending: dict = {}  # page -> its requests not yet finished (`settle`)
+
+    def context(self, scheme: str = "light", viewport: dict = DESKTOP, clipboard: bool = False, **options):
+        """A new context (`options`: Playwright's, e.g. bypass_csp=True to inject axe-core)."""
+        context = self.browser.new_context(viewport=viewport, color_scheme=scheme, accept_downloads=True, **options)
+        if clipboard:
+            context.grant_permissions(["clipboard-read", "clipboard-write"], origin=self.origin)
+        context.route(lambda url: not url.startswith(self.origin),
+                      lambda route: answer_outside(route, self.log.errors))
+        self.contexts.append(context)
+        return context
+
+    def page(self, context=None, **options):
+        """A watched page, in `context` or in a new one made with `options`."""
+        page = (context or self.context(**options)).new_page()
+        self.log.attach(page, self.origin)
+        pending: set = set()
+        page.on("request", lambda request: pending.add(request))
+        page.on("requestfinished", lambda request: pending.discard(request))
+        page.on("requestfailed", lambda request: pending.discard(request))
+        self.pending[page] = pending
+        return page
+
+    def goto(self, page, path: str, status: int = 200):
+        """Load `path` (relative to `base`) and check the response's status."""
+        response = page.goto(urljoin(self.base, path))
+        assert response is not None and response.status == status, f"{path}: {response and response.status}"
+        return response
+
+    def open(self, path: str = "", status: int = 200, **options):
+        """A new page in a new context (`options`), loaded at `path`."""
+        page = self.page(**options)
+        self.goto(page, path, status)
+        return page
+
+    def settle(self, page, quiet_ms: int = 300) -> None:
+        """Wait until the page has made no request for `quiet_ms`: Material fetches sitemap.xml
+        after a load and Chromium the favicon after each (instant) navigation; leaving the page
+        sooner aborts them, which the log would report."""
+        pending, quiet = self.pending[page], 0
+        while quiet < quiet_ms:
+            page.wait_for_timeout(50)
+            quiet = 0 if pending else quiet + 50
+
+    def assert_clean(self, expected_404: str | None = None) -> None:
+        """Fail on anything the log holds (and empty it). `expected_404`: the URL of a missing
+        page the test visited on purpose; its 404 (the response, and the console's line about
+        it) is the one thing allowed."""
+        def expected(error: str) -> bool:
+            return bool(expected_404) and (error.startswith(f"HTTP 404: {expected_404}") or
+                                           error.startswith("console.error: Failed to load resource: the server "
+                                                            f"responded with a status of 404 (Not Found) [{expected_404}]"))
+        errors = [e for e in self.log.take() if not expected(e)]
+        assert not errors, "errors on visited pages:\n" + "\n".join(errors)
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+@contextmanager
+def session(browser, base: str) -> Iterator[Session]:
+    """A Session, its contexts closed afterwards."""
+    opened = Session(browser, base)
+    try:
+        yield opened
+    finally:
+        opened.close()

@@ -124,6 +124,15 @@ def browser():
         yield chromium
 
 
+@pytest.fixture
+def browse(browser, site_url):
+    """A `browser_support.Session` of one test on the served seed site (its contexts closed after)."""
+    from browser_support import session
+
+    with session(browser, site_url) as opened:
+        yield opened
+
+
 @pytest.fixture(scope="module")
 def lib(seed_site):
     """The seed site's Library: where tests take their expectations from."""

@@ -4,8 +4,8 @@ mobile layout and accessibility.
 Every test reads the session's strict build (`built_site`), served on 127.0.0.1 by a thread, and
 takes its expectations from the pipeline's own output (`seed_site`), never from the HTML under
 test. Every page a test opens is watched for console errors, uncaught exceptions, failed
-requests, HTTP errors and requests leaving the site; the test fails if any appear (see
-`_assert_clean`, which tolerates nothing).
+requests, HTTP errors and requests leaving the site; the test fails if any appear (the `browse`
+fixture: a `browser_support.Session`, whose `assert_clean` tolerates nothing).
 
 Needs /usr/bin/chromium (Debian's chromium) and, for the accessibility tests, `npm ci` (axe-core
 and Lighthouse in node_modules/). Without them the tests skip, or fail when
@@ -26,8 +26,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from browser_support import (AXE_JS, DESKTOP, MOBILE, ROOT, SCREENSHOTS, ConsoleLog, require,
-                              require_chromium)
+from browser_support import (AXE_JS, DESKTOP, MOBILE, ROOT, SCREENSHOTS, require, require_chromium)
 
 pytestmark = pytest.mark.browser
 
@@ -35,9 +34,6 @@ SITE_TITLE_SUFFIX = " - papershelf reading list"
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 LIGHTHOUSE_MIN_SCORE = 0.95
 ARTIFACTS = ROOT / "test-artifacts"
-
-# Console noise tolerated nowhere: every error on every visited page fails the test.
-KNOWN_CONSOLE_NOISE: tuple = ()
 
 # axe-core violations tolerated: none (the search dialog name, footer contrast, slate button
 # contrast and underlined in-text links are fixed in docs/assets/papershelf.{js,css}).
@@ -58,63 +54,6 @@ def _chromium():
     """Before anything else, the site build included (autouse, session scope): skip, or fail
     under PAPERSHELF_REQUIRE_BROWSER=1, without Chromium."""
     require_chromium()
-
-
-class Session:
-    """Pages opened by one test; every one is watched by the same ConsoleLog."""
-
-    def __init__(self, browser, base: str) -> None:
-        self.browser = browser
-        self.base = base
-        self.origin = base.rstrip("/")
-        self.log = ConsoleLog()
-        self.contexts: list = []
-
-    def page(self, scheme: str = "light", viewport: dict = DESKTOP, clipboard: bool = False,
-             bypass_csp: bool = False):
-        context = self.browser.new_context(viewport=viewport, color_scheme=scheme, bypass_csp=bypass_csp)
-        if clipboard:
-            context.grant_permissions(["clipboard-read", "clipboard-write"], origin=self.origin)
-        # The tests run offline and the site must work offline (font: false, no CDN). The one
-        # outside request the site makes is Material's repository facts for `repo_url`
-        # (api.github.com): it gets a canned answer, so an offline run shows no DNS errors.
-        # Any other outside request is reported as an error.
-        context.route(lambda url: not url.startswith(self.origin), self._outside)
-        self.contexts.append(context)
-        page = context.new_page()
-        self.log.attach(page, self.origin)
-        return page
-
-    def _outside(self, route) -> None:
-        url = route.request.url
-        if urlsplit(url).hostname == "api.github.com":
-            body = {"tag_name": "v0.1.0"} if url.endswith("/releases/latest") else \
-                {"stargazers_count": 0, "forks_count": 0}
-            route.fulfill(status=200, json=body)
-        else:
-            self.log.errors.append(f"outside request: {url}")
-            route.abort()
-
-    def goto(self, page, path: str):
-        response = page.goto(urljoin(self.base, path))
-        assert response is not None and response.status == 200, f"{path}: {response and response.status}"
-        return response
-
-    def close(self) -> None:
-        for context in self.contexts:
-            context.close()
-
-
-@pytest.fixture
-def browse(browser, site_url):
-    session = Session(browser, site_url)
-    yield session
-    session.close()
-
-
-def _assert_clean(session: Session) -> None:
-    errors = [e for e in session.log.take() if not any(p.search(e) for p in KNOWN_CONSOLE_NOISE)]
-    assert not errors, "errors on visited pages:\n" + "\n".join(errors)
 
 
 # --------------------------------------------------------------------------------------------
@@ -185,7 +124,7 @@ def test_search_finds_a_paper_by_a_rare_abstract_word(browse, rare_word):
     page.wait_for_url(re.compile(rf"/papers/{re.escape(paper.slug)}/"))
     assert page.locator("article h1").first.inner_text().strip() == paper.title
     assert page.title() == paper.title + SITE_TITLE_SUFFIX
-    _assert_clean(browse)
+    browse.assert_clean()
 
 
 # --------------------------------------------------------------------------------------------
@@ -234,7 +173,7 @@ def test_theme_filters_by_tag_and_code(browse, theme_case):
     page.uncheck("form.ps-filters input[name=code]")
     assert _shown_rows(page) == len(papers)
     assert count.inner_text() == _papers(len(papers))
-    _assert_clean(browse)
+    browse.assert_clean()
 
 
 def test_filters_work_after_instant_navigation(browse, theme_case):
@@ -249,7 +188,7 @@ def test_filters_work_after_instant_navigation(browse, theme_case):
     expected = sum(1 for p in papers if tag in p.tags)
     assert _shown_rows(page) == expected
     assert page.locator("form.ps-filters .ps-count").inner_text() == _papers(expected)
-    _assert_clean(browse)
+    browse.assert_clean()
 
 
 def _titles(page) -> list[str]:
@@ -277,7 +216,7 @@ def test_sortable_headers_reorder_rows(browse, theme_case):
     title_button.click()
     assert _titles(page) == sorted(before, key=str.lower, reverse=True)
     assert title_header.get_attribute("aria-sort") == "descending"
-    _assert_clean(browse)
+    browse.assert_clean()
 
 
 # --------------------------------------------------------------------------------------------
@@ -315,7 +254,7 @@ def test_paper_page_code_related_and_copy(browse, lib, paper_case):
     assert page.title() == target.title + SITE_TITLE_SUFFIX
     response = page.reload()  # the same page loaded directly, not through instant navigation
     assert response.status == 200 and page.title() == target.title + SITE_TITLE_SUFFIX
-    _assert_clean(browse)
+    browse.assert_clean()
 
 
 # --------------------------------------------------------------------------------------------
@@ -372,7 +311,7 @@ def test_feeds_and_exports_download_and_parse(browse, lib):
     alternates = page.locator("head link[rel=alternate][type='application/atom+xml']")
     hrefs = alternates.evaluate_all("links => links.map(l => l.href)")
     assert urljoin(browse.base, f"feed-{theme.slug}.xml") in hrefs
-    _assert_clean(browse)
+    browse.assert_clean()
 
 
 def test_theme_feed_link_makes_no_missing_request(browse, theme_case):
@@ -414,7 +353,7 @@ def test_palette_toggle(browse):
     dark = browse.page(scheme="dark")
     browse.goto(dark, "")
     assert _scheme(dark) == "slate", "prefers-color-scheme: dark does not pick the slate palette"
-    _assert_clean(browse)
+    browse.assert_clean()
 
 
 @pytest.fixture(scope="module")
@@ -441,7 +380,7 @@ def test_screenshots(browse, reader_pages, scheme, device):
         browse.goto(page, path)
         assert _scheme(page) == ("slate" if scheme == "dark" else "default")
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{scheme}-{device}.png"), full_page=True)
-    _assert_clean(browse)
+    browse.assert_clean()
 
 
 def test_mobile_layout_has_no_horizontal_overflow(browse, reader_pages):
@@ -454,7 +393,7 @@ def test_mobile_layout_has_no_horizontal_overflow(browse, reader_pages):
         for table in page.locator("table.ps-table").all():
             wide, overflow = table.evaluate("t => [t.scrollWidth > t.clientWidth, getComputedStyle(t).overflowX]")
             assert not wide or overflow in ("auto", "scroll"), f"{name}: table overflows without scrolling"
-    _assert_clean(browse)
+    browse.assert_clean()
 
 
 # --------------------------------------------------------------------------------------------
@@ -491,7 +430,7 @@ def _axe(browse, scheme: str, path: str) -> list[dict]:
             .flatMap(v => v.nodes.map(n => ({rule: v.id, impact: v.impact, target: n.target.join(' '),
                                              html: n.html, summary: n.failureSummary, help: v.helpUrl})));
     }""")
-    _assert_clean(browse)
+    browse.assert_clean()
     return found
 
 

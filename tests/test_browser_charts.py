@@ -19,11 +19,11 @@ import json
 import os
 import shutil
 import subprocess
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import pytest
 
-from browser_support import (AXE_JS, ROOT, SCREENSHOTS, ConsoleLog, require)
+from browser_support import (AXE_JS, ROOT, SCREENSHOTS, require)
 
 pytestmark = pytest.mark.browser
 
@@ -34,39 +34,12 @@ MIN_BAR_CONTRAST = 3.0  # WCAG 1.4.11, non-text contrast
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 
 
-class Visit:
-    """The stats page in one viewport and scheme, offline, every console error recorded."""
-
-    def __init__(self, browser, base: str, width: int, scheme: str, bypass_csp: bool = False) -> None:
-        self.base, self.origin = base, base.rstrip("/")
-        self.context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme,
-                                           bypass_csp=bypass_csp)
-        self.log = ConsoleLog()
-        self.context.route(lambda url: not url.startswith(self.origin), self._outside)
-        self.page = self.context.new_page()
-        self.log.attach(self.page, self.origin)
-        response = self.page.goto(urljoin(base, "stats/"))
-        assert response is not None and response.status == 200
-        scheme_attr = self.page.evaluate("document.body.getAttribute('data-md-color-scheme')")
-        assert scheme_attr == ("slate" if scheme == "dark" else "default")
-
-    def _outside(self, route) -> None:
-        # Material asks api.github.com about `repo_url`: a canned answer keeps the run offline.
-        # Any other request leaving the site is an error.
-        if urlsplit(route.request.url).hostname == "api.github.com":
-            route.fulfill(status=200, json={"stargazers_count": 0, "forks_count": 0, "tag_name": "v0"})
-        else:
-            self.log.errors.append(f"outside request: {route.request.url}")
-            route.abort()
-
-    def __enter__(self) -> "Visit":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.context.close()
-
-    def assert_clean(self) -> None:
-        assert not self.log.errors, "errors on the stats page:\n" + "\n".join(self.log.errors)
+def _stats_page(browse, width: int, scheme: str, **options):
+    """The stats page in one viewport and scheme (`options`: bypass_csp=True to inject axe)."""
+    page = browse.open("stats/", viewport={"width": width, "height": 900}, scheme=scheme, **options)
+    scheme_attr = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
+    assert scheme_attr == ("slate" if scheme == "dark" else "default")
+    return page
 
 
 _MEASURE = """() => {
@@ -120,12 +93,12 @@ def contrast(a: str, b: str) -> float:
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", WIDTHS)
-def test_charts_fill_the_column_with_readable_text_and_no_overflow(browser, site_url, seed_site, width, scheme):
-    with Visit(browser, site_url, width, scheme) as visit:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        visit.page.screenshot(path=str(SCREENSHOTS / f"stats-{scheme}-{width}.png"), full_page=True)
-        m = visit.page.evaluate(_MEASURE)
-        visit.assert_clean()
+def test_charts_fill_the_column_with_readable_text_and_no_overflow(browse, seed_site, width, scheme):
+    page = _stats_page(browse, width, scheme)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"stats-{scheme}-{width}.png"), full_page=True)
+    m = page.evaluate(_MEASURE)
+    browse.assert_clean()
     lib = seed_site.library
     assert m["page"] <= width, f"the page is {m['page']} px wide in a {width} px viewport"
     assert not m["small"], f"text under {MIN_FONT_PX} px at {width} px:\n" + "\n".join(m["small"][:20])
@@ -151,14 +124,13 @@ def test_charts_fill_the_column_with_readable_text_and_no_overflow(browser, site
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_stats_page_passes_axe_in_both_schemes(browser, site_url, scheme):
+def test_stats_page_passes_axe_in_both_schemes(browse, scheme):
     """No serious or critical axe-core violation, text contrast in the slate scheme included;
     the folded data table is opened first so axe checks it too."""
     require(AXE_JS.exists(), f"{AXE_JS} is missing: run `npm ci` in {ROOT}")
     # The page's Content-Security-Policy (rightly) refuses an injected script; axe is test tooling.
-    with Visit(browser, site_url, 1366, scheme, bypass_csp=True) as visit:
-        found = _axe(visit.page)
-        visit.assert_clean()
+    found = _axe(_stats_page(browse, 1366, scheme, bypass_csp=True))
+    browse.assert_clean()
     assert not found, f"axe-core on the stats page ({scheme}):\n" + "\n".join(found)
 
 

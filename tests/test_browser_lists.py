@@ -4,7 +4,7 @@ navigation, a site served under a sub-path).
 
 Pages and expected rows come from the pipeline (`seed_site`), never from the HTML under test;
 the site is the session's strict build (`built_site`). Every page a test opens is watched for
-console errors, failed requests and outside requests (`ConsoleLog`). Screenshots go to
+console errors, failed requests and outside requests (`browser_support.Session`). Screenshots go to
 test-artifacts/screenshots/lists-*.png.
 """
 
@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 
-from browser_support import (SCREENSHOTS, ConsoleLog, serve)
+from browser_support import (SCREENSHOTS, Session, serve)
 from generator.library import ALL_PAPERS, WITH_CODE, theme_src
 
 pytestmark = pytest.mark.browser
@@ -55,58 +55,18 @@ def filter_case(lib):
     pytest.fail("no theme has a tag and code links that narrow its list")
 
 
-class Pages:
-    """Pages opened by one test, each in its own context (so "a new page" shares nothing),
-    watched by one ConsoleLog; outside requests are refused and reported."""
-
-    def __init__(self, browser, base: str) -> None:
-        self.browser, self.base, self.origin = browser, base, base.rstrip("/")
-        self.log = ConsoleLog()
-        self.contexts: list = []
-        self.pending: dict = {}  # page -> its requests not yet finished
+class Pages(Session):
+    """The shared Session, opening each page in a context of its own (so "a new page" shares
+    nothing) and waiting after each load until its requests settle."""
 
     def open(self, path: str = "", viewport: dict = WIDE, scheme: str = "light"):
-        context = self.browser.new_context(viewport=viewport, color_scheme=scheme)
-        context.route(lambda url: not url.startswith(self.origin), self._outside)
-        self.contexts.append(context)
-        page = context.new_page()
-        self.log.attach(page, self.origin)
-        pending: set = set()
-        page.on("request", lambda request: pending.add(request))
-        page.on("requestfinished", lambda request: pending.discard(request))
-        page.on("requestfailed", lambda request: pending.discard(request))
-        self.pending[page] = pending
+        page = self.page(viewport=viewport, scheme=scheme)
         self.visit(page, path)
         return page
 
     def visit(self, page, path: str) -> None:
-        response = page.goto(urljoin(self.base, path))
-        assert response is not None and response.status == 200, f"{path}: {response and response.status}"
+        self.goto(page, path)
         self.settle(page)
-
-    def settle(self, page, quiet_ms: int = 300) -> None:
-        """Wait until the page has made no request for `quiet_ms`: Material fetches sitemap.xml
-        after a load and Chromium the favicon after each (instant) navigation; leaving the page
-        sooner aborts them, which the log would report."""
-        pending, quiet = self.pending[page], 0
-        while quiet < quiet_ms:
-            page.wait_for_timeout(50)
-            quiet = 0 if pending else quiet + 50
-
-    def _outside(self, route) -> None:
-        if urlsplit(route.request.url).hostname == "api.github.com":  # Material's repository facts
-            route.fulfill(status=200, json={"tag_name": "v0.1.0", "stargazers_count": 0, "forks_count": 0})
-        else:
-            self.log.errors.append(f"outside request: {route.request.url}")
-            route.abort()
-
-    def assert_clean(self) -> None:
-        errors = self.log.take()
-        assert not errors, "errors on visited pages:\n" + "\n".join(errors)
-
-    def close(self) -> None:
-        for context in self.contexts:
-            context.close()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from browser_support import (AXE_JS, DESKTOP, MOBILE, SCREENSHOTS, ConsoleLog, require, require_chromium)
+from browser_support import (AXE_JS, MOBILE, SCREENSHOTS, require, require_chromium)
 
 pytestmark = pytest.mark.browser
 
@@ -21,56 +21,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="session", autouse=True)
 def _chromium():
     require_chromium()
-
-
-class Session:
-    """Browser contexts opened by one test, their pages watched by one ConsoleLog; outside
-    requests are answered (api.github.com, Material's repository facts) or reported."""
-
-    def __init__(self, browser, base: str) -> None:
-        self.browser, self.base, self.origin = browser, base, base.rstrip("/")
-        self.log = ConsoleLog()
-        self.contexts: list = []
-
-    def context(self, scheme: str = "light", viewport: dict = DESKTOP, bypass_csp: bool = False):
-        context = self.browser.new_context(viewport=viewport, color_scheme=scheme, bypass_csp=bypass_csp,
-                                           accept_downloads=True)
-        context.route(lambda url: not url.startswith(self.origin), self._outside)
-        self.contexts.append(context)
-        return context
-
-    def page(self, context=None, **options):
-        page = (context or self.context(**options)).new_page()
-        self.log.attach(page, self.origin)
-        return page
-
-    def _outside(self, route) -> None:
-        url = route.request.url
-        if urlsplit(url).hostname == "api.github.com":
-            route.fulfill(status=200, json={"tag_name": "v0.1.0"} if url.endswith("/releases/latest")
-                          else {"stargazers_count": 0, "forks_count": 0})
-        else:
-            self.log.errors.append(f"outside request: {url}")
-            route.abort()
-
-    def goto(self, page, path: str) -> None:
-        response = page.goto(urljoin(self.base, path))
-        assert response is not None and response.status == 200, f"{path}: {response and response.status}"
-
-    def assert_clean(self) -> None:
-        errors = self.log.take()
-        assert not errors, "errors on visited pages:\n" + "\n".join(errors)
-
-    def close(self) -> None:
-        for context in self.contexts:
-            context.close()
-
-
-@pytest.fixture
-def browse(browser, site_url):
-    session = Session(browser, site_url)
-    yield session
-    session.close()
 
 
 @pytest.fixture(scope="module")

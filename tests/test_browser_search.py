@@ -4,7 +4,7 @@ One strict build of the seed project plus two hand-added papers with authors (th
 served at the root and under a sub-path (/REPO/, as GitHub Pages serves a project site).
 Expectations come from the pipeline (`generator.site.build_site` on the same project, and the
 records `generator.search_index` makes of it), never from the HTML under test. Every page is
-watched for console errors, failed requests and requests leaving the site (test_browser.Session).
+watched for console errors, failed requests and requests leaving the site (browser_support.Session).
 
 Contract (also used by bench/): the query box is `input.md-search__input`; each result is an
 element with class `ps-search-result`.
@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from browser_support import (MOBILE, SCREENSHOTS, serve)
+from browser_support import (MOBILE, SCREENSHOTS, serve, session)
 from conftest import mkdocs_build, project_with_papers
-from test_browser import SITE_TITLE_SUFFIX, Session
+from test_browser import SITE_TITLE_SUFFIX
 
 pytestmark = pytest.mark.browser
 
@@ -84,11 +84,10 @@ def base(request, site_dir, tmp_path_factory):
 
 @pytest.fixture
 def browse(browser, base):
-    session = Session(browser, base)
-    yield session
-    errors = session.log.take()
-    session.close()
-    assert not errors, "errors on visited pages:\n" + "\n".join(errors)
+    """A Session at `base`; it must end clean (checked after the test)."""
+    with session(browser, base) as opened:
+        yield opened
+        opened.assert_clean()
 
 
 def _tokens(text: str) -> list[str]:

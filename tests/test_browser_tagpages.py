@@ -4,26 +4,23 @@ The session's strict build (`built_site`) is served under the path of its site_u
 (`/papershelf/`, as GitHub Pages and `mkdocs serve` serve it: 404.html's links are absolute from
 there), with 404.html for any missing address, as GitHub Pages does. Expectations come from the
 pipeline's Library (`seed_site`). Every page opened is watched for console errors, failed
-requests and outside requests (the ConsoleLog of browser_support). Screenshots of a tag page, the
+requests and outside requests (browser_support.Session). Screenshots of a tag page, the
 tags index and the 404 page at 1366 and 390 px, light and dark, go to
 test-artifacts/screenshots/.
 """
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import shutil
 import subprocess
-import threading
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from browser_support import (AXE_JS, MOBILE, ROOT, SCREENSHOTS, ConsoleLog, require)
+from browser_support import (AXE_JS, MOBILE, ROOT, SCREENSHOTS, QuietHandler, require, serve)
 
 pytestmark = pytest.mark.browser
 
@@ -32,11 +29,8 @@ WIDE = {"width": 1366, "height": 800}
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 
 
-class _PagesHandler(http.server.SimpleHTTPRequestHandler):
+class _PagesHandler(QuietHandler):
     """Static files under /papershelf/, and 404.html (status 404) for anything missing."""
-
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
-                      ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".json": "application/json"}
 
     def send_error(self, code, message=None, explain=None):
         page = Path(self.directory) / MOUNT / "404.html"
@@ -50,70 +44,14 @@ class _PagesHandler(http.server.SimpleHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def log_message(self, format, *args):  # noqa: A002
-        pass
-
 
 @pytest.fixture(scope="module")
-def base(built_site: Path, tmp_path_factory):
+def site_url(built_site: Path, tmp_path_factory):
+    """Here the site is served under /papershelf/, with 404.html (conftest's `browse` uses it)."""
     root = tmp_path_factory.mktemp("pages")
     (root / MOUNT).symlink_to(built_site, target_is_directory=True)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(_PagesHandler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/{MOUNT}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-class _Pages:
-    """Browser contexts opened by one test, offline (outside requests are errors, but Material's
-    repository facts from api.github.com, which get a canned answer), all watched by one log."""
-
-    def __init__(self, browser, base: str) -> None:
-        self.browser, self.base, self.origin = browser, base, base.split(f"/{MOUNT}/")[0]
-        self.log, self.contexts = ConsoleLog(), []
-
-    def open(self, path: str = "", scheme: str = "light", viewport: dict = WIDE, bypass_csp: bool = False,
-             status: int = 200):
-        context = self.browser.new_context(viewport=viewport, color_scheme=scheme, bypass_csp=bypass_csp)
-        context.route(lambda url: not url.startswith(self.origin), self._outside)
-        self.contexts.append(context)
-        page = context.new_page()
-        self.log.attach(page, self.origin)
-        response = page.goto(urljoin(self.base, path))
-        assert response is not None and response.status == status, (path, response and response.status)
-        return page
-
-    def _outside(self, route) -> None:
-        if urlsplit(route.request.url).hostname == "api.github.com":
-            route.fulfill(status=200, json={"stargazers_count": 0, "forks_count": 0, "tag_name": "v0.1.0"})
-        else:
-            self.log.errors.append(f"outside request: {route.request.url}")
-            route.abort()
-
-    def assert_clean(self, expected_404: str | None = None) -> None:
-        def expected(error: str) -> bool:  # the missing page's own 404 (as a response and in the console)
-            return bool(expected_404) and (error.startswith(f"HTTP 404: {expected_404}") or
-                                           error.startswith("console.error: Failed to load resource: the server "
-                                                            f"responded with a status of 404 (Not Found) [{expected_404}]"))
-        errors = [e for e in self.log.take() if not expected(e)]
-        assert not errors, "errors on visited pages:\n" + "\n".join(errors)
-
-    def close(self) -> None:
-        for context in self.contexts:
-            context.close()
-
-
-@pytest.fixture
-def pages(browser, base):
-    session = _Pages(browser, base)
-    yield session
-    session.close()
+    with serve(root, _PagesHandler) as url:
+        yield f"{url}{MOUNT}/"
 
 
 @pytest.fixture(scope="module")
@@ -135,9 +73,9 @@ def _rows(page) -> list[str]:
         .map(r => new URL(r.querySelector('a').href).pathname.split('/').filter(Boolean).pop())""")
 
 
-def test_a_tag_page_lists_exactly_the_papers_with_the_tag_and_filters_them(pages, tag_case):
+def test_a_tag_page_lists_exactly_the_papers_with_the_tag_and_filters_them(browse, tag_case):
     tag, papers, other = tag_case
-    page = pages.open(f"tags/{tag.slug}/")
+    page = browse.open(f"tags/{tag.slug}/")
     assert page.locator("h1").inner_text() == tag.label
     assert _rows(page) == [p.slug for p in papers]
     page.select_option("form.ps-filters select[name=tag]", other)
@@ -148,11 +86,11 @@ def test_a_tag_page_lists_exactly_the_papers_with_the_tag_and_filters_them(pages
     assert _rows(page) == [p.slug for p in papers if p.code]
     page.uncheck("form.ps-filters input[name=code]")
     assert _rows(page) == [p.slug for p in papers]
-    pages.assert_clean()
+    browse.assert_clean()
 
 
-def test_every_link_of_the_tags_index_resolves(pages, lib):
-    page = pages.open("tags/")
+def test_every_link_of_the_tags_index_resolves(browse, lib):
+    page = browse.open("tags/")
     links = page.evaluate("Array.from(document.querySelectorAll('article a[href]')).map(a => a.href)"
                           ".filter(h => h.startsWith(location.origin))")  # (not "Edit this page")
     tag_links = {link for link in links if "/tags/" in link and link.rstrip("/").split("/")[-1] != "tags"}
@@ -164,10 +102,10 @@ def test_every_link_of_the_tags_index_resolves(pages, lib):
     page.locator(f"article a[href$='tags/{first.slug}/']").first.click()
     page.wait_for_url(f"**/tags/{first.slug}/")
     assert page.locator("h1").inner_text() == first.label
-    pages.assert_clean()
+    browse.assert_clean()
 
 
-def test_the_404_page_links_home_and_searches_for_the_missing_address(pages, lib):
+def test_the_404_page_links_home_and_searches_for_the_missing_address(browse, lib):
     from collections import Counter
 
     used = Counter(word for p in lib.papers for word in set(p.slug.split("-")))  # a word of one title only
@@ -175,7 +113,7 @@ def test_the_404_page_links_home_and_searches_for_the_missing_address(pages, lib
                  and p.slug.split("-")[0].isalpha() and len(p.slug.split("-")[0]) >= 5)
     words = paper.slug.split("-")[:2]
     missing = f"papers/{'-'.join(words)}-renamed/"
-    page = pages.open(missing, status=404)
+    page = browse.open(missing, status=404)
     assert page.locator("h1").inner_text() == "Page not found"
     policy = page.locator('meta[http-equiv="Content-Security-Policy"]').get_attribute("content")
     assert "script-src 'self'" in policy
@@ -188,31 +126,31 @@ def test_the_404_page_links_home_and_searches_for_the_missing_address(pages, lib
     found = page.evaluate("Array.from(document.querySelectorAll('.md-search-result__item a')).map(a => a.href)")
     assert any(f"/papers/{paper.slug}/" in link for link in found), found[:5]
 
-    page = pages.open(missing, status=404)
+    page = browse.open(missing, status=404)
     page.get_by_role("link", name="Go to the home page").click()
     page.wait_for_load_state()
     assert urlsplit(page.url).path in (f"/{MOUNT}/", f"/{MOUNT}/.")
     assert page.evaluate("document.querySelector('.ps-home') !== null")
-    pages.assert_clean(expected_404=urljoin(pages.base, missing))
+    browse.assert_clean(expected_404=urljoin(browse.base, missing))
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_screenshots_of_tag_pages_and_404(pages, tag_case, scheme):
+def test_screenshots_of_tag_pages_and_404(browse, tag_case, scheme):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     tag = tag_case[0]
     for device, viewport in (("desktop", WIDE), ("mobile", MOBILE)):
         for name, path, status in (("tag", f"tags/{tag.slug}/", 200), ("tags-index", "tags/", 200),
                                    ("not-found", "no-such-page/", 404)):
-            page = pages.open(path, scheme=scheme, viewport=viewport, status=status)
+            page = browse.open(path, scheme=scheme, viewport=viewport, status=status)
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= viewport["width"] + 1, f"{name} is {width}px wide at {viewport['width']}px"
             page.screenshot(path=str(SCREENSHOTS / f"{name}-{scheme}-{device}.png"), full_page=True)
-    pages.assert_clean(expected_404=urljoin(pages.base, "no-such-page/"))
+    browse.assert_clean(expected_404=urljoin(browse.base, "no-such-page/"))
 
 
-def _axe(pages, path: str, scheme: str, status: int) -> list[dict]:
+def _axe(browse, path: str, scheme: str, status: int) -> list[dict]:
     require(AXE_JS.exists(), f"{AXE_JS} is missing: run `npm ci` in {ROOT}")
-    page = pages.open(path, scheme=scheme, bypass_csp=True, status=status)  # (axe is injected)
+    page = browse.open(path, scheme=scheme, bypass_csp=True, status=status)  # (axe is injected)
     page.evaluate("""async () => {
         const deadline = Date.now() + 5000;
         while (document.querySelector('.md-source') && !document.querySelector('.md-source__repository--active')
@@ -227,14 +165,14 @@ def _axe(pages, path: str, scheme: str, status: int) -> list[dict]:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_axe_finds_nothing_serious_on_tag_pages_and_404(pages, tag_case, scheme):
-    found = {name: _axe(pages, path, scheme, status) for name, path, status in
+def test_axe_finds_nothing_serious_on_tag_pages_and_404(browse, tag_case, scheme):
+    found = {name: _axe(browse, path, scheme, status) for name, path, status in
              (("tag", f"tags/{tag_case[0].slug}/", 200), ("tags index", "tags/", 200), ("404", "nowhere/", 404))}
     assert not any(found.values()), json.dumps(found, indent=1)
-    pages.assert_clean(expected_404=urljoin(pages.base, "nowhere/"))
+    browse.assert_clean(expected_404=urljoin(browse.base, "nowhere/"))
 
 
-def test_lighthouse_accessibility_of_a_tag_page_and_the_tags_index(base, tag_case):
+def test_lighthouse_accessibility_of_a_tag_page_and_the_tags_index(site_url, tag_case):
     require(LIGHTHOUSE.exists() and shutil.which("node") is not None, f"Lighthouse is missing: run `npm ci` in {ROOT}")
     out = ROOT / "test-artifacts" / "lighthouse"
     out.mkdir(parents=True, exist_ok=True)
@@ -242,7 +180,7 @@ def test_lighthouse_accessibility_of_a_tag_page_and_the_tags_index(base, tag_cas
     for name, path in (("tag", f"tags/{tag_case[0].slug}/"), ("tags-index", "tags/")):
         report = out / f"{name}.json"
         flags = "--headless=new --no-sandbox --disable-gpu --disable-background-networking --no-first-run"
-        run = subprocess.run([str(LIGHTHOUSE), urljoin(base, path), "--only-categories=accessibility", "--output=json",
+        run = subprocess.run([str(LIGHTHOUSE), urljoin(site_url, path), "--only-categories=accessibility", "--output=json",
                               f"--output-path={report}", "--quiet", f"--chrome-flags={flags}",
                               "--max-wait-for-load=30000"], capture_output=True, text=True, timeout=180,
                              env=dict(os.environ, CHROME_PATH="/usr/bin/chromium"))

@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from browser_support import (AXE_JS, ROOT, SCREENSHOTS, ConsoleLog, require)
+from browser_support import (AXE_JS, ROOT, SCREENSHOTS, require)
 
 pytestmark = pytest.mark.browser
 
@@ -27,34 +27,16 @@ LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 
 
 @pytest.fixture
-def open_page(browser, site_url):
-    """open_page(path, scheme, viewport) -> a loaded page; fails the test on any console error,
-    failed request or request leaving the site."""
-    log, contexts = ConsoleLog(), []
-
+def open_page(browse):
+    """open_page(path, scheme, viewport) -> a loaded page, in a context of its own (the shared
+    Session); the test fails afterwards on any console error, failed request or request leaving
+    the site."""
     def opener(path: str, scheme: str = "light", viewport: dict = DESKTOP, **options):
-        context = browser.new_context(viewport=viewport, color_scheme=scheme, **options)
-        context.route(lambda url: not url.startswith(site_url.rstrip("/")), _offline)
-        contexts.append(context)
-        page = context.new_page()
-        log.attach(page, site_url.rstrip("/"))
-        response = page.goto(urljoin(site_url, path))
-        assert response is not None and response.status == 200, path
-        return page
+        return browse.open(path, scheme=scheme, viewport=viewport, **options)
 
     yield opener
-    for context in contexts:
-        context.close()
-    errors = log.take()
-    assert not errors, "errors on visited pages:\n" + "\n".join(errors)
-
-
-def _offline(route) -> None:
-    """Material asks api.github.com for the repository's facts: a canned answer (tests run offline)."""
-    if urlsplit(route.request.url).hostname == "api.github.com":
-        route.fulfill(status=200, json={"stargazers_count": 0, "forks_count": 0, "tag_name": "v0.1.0"})
-    else:
-        route.abort()
+    browse.close()  # (as before the Session was shared: what closing the pages logs counts too)
+    browse.assert_clean()
 
 
 @pytest.fixture(scope="module")

@@ -517,20 +517,13 @@ def chromium():
         yield browser
 
 
-def _outside(route) -> None:
-    """Offline, as the suite runs: Material's repository facts (api.github.com, for repo_url) get
-    a canned answer; any other request leaving 127.0.0.1 is refused."""
-    url = route.request.url
-    if urlsplit(url).hostname == "api.github.com":
-        route.fulfill(status=200, json={"tag_name": "v0.1.0"} if url.endswith("/releases/latest")
-                      else {"stargazers_count": 0, "forks_count": 0})
-    else:
-        route.abort()
-
-
 def _watched(browser, viewport=None):
+    from browser_support import answer_outside
+
     context = browser.new_context(viewport=viewport or {"width": 1366, "height": 900})
-    context.route(lambda url: not url.startswith("http://127.0.0.1"), _outside)
+    # Offline, as the suite runs (browser_support.answer_outside); these tests read `messages`
+    # themselves, so a request leaving 127.0.0.1 is refused, not reported.
+    context.route(lambda url: not url.startswith("http://127.0.0.1"), lambda route: answer_outside(route, None))
     page = context.new_page()
     messages: list[str] = []
     page.on("console", lambda msg: messages.append(f"{msg.type}: {msg.text}"))
