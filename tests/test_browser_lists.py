@@ -79,7 +79,8 @@ def pages(browser, site_url):
 def _shown(page) -> list[str]:
     """The slugs of the rows a reader sees, top to bottom."""
     return page.evaluate("Array.from(document.querySelectorAll('table.ps-table:not(#secondary-papers):not(#tagged-papers) tbody tr'))"
-                         ".filter(r => !r.hidden && r.getClientRects().length > 0).map(r => r.dataset.slug)")
+                         ".filter(r => !r.hidden && r.getClientRects().length > 0)"
+                         ".map(r => r.querySelector('a.ps-title').getAttribute('href').split('/').slice(-2)[0])")
 
 
 def _query(page) -> dict[str, list[str]]:
@@ -329,13 +330,13 @@ def test_filters_with_instant_navigation_and_back_from_a_paper(pages, filter_cas
     expected = _expected(papers, tag)
     assert _shown(page) == expected
     filtered_url = page.url
-    page.locator(f"table.ps-table:not(#secondary-papers):not(#tagged-papers) tr[data-slug='{expected[0]}'] a.ps-title").click()
+    page.locator(f"table.ps-table:not(#secondary-papers):not(#tagged-papers) a.ps-title[href$='/{expected[0]}/']").click()
     page.wait_for_url(re.compile(r"/papers/"))
     pages.settle(page)
     page.go_back()
     page.wait_for_url(filtered_url)
     pages.settle(page)
-    page.wait_for_function("s => document.querySelector(`tr[data-slug='${s}']`) !== null", arg=expected[0])
+    page.wait_for_function("s => document.querySelector(`a.ps-title[href$='/${s}/']`) !== null", arg=expected[0])
     page.wait_for_function("() => document.querySelector('form.ps-filters').dataset.ready === '1'")
     assert _shown(page) == expected
     assert page.input_value("form.ps-filters select[name=tag]") == tag

@@ -54,6 +54,12 @@ def _mark_on_paper_page(browse, page, paper, label: str) -> None:
     assert button.get_attribute("aria-pressed") == "true"
 
 
+def _row(slug: str) -> str:
+    """A paper table's row of the paper `slug`: the row whose title link ends in /<slug>/
+    (rows carry no data-slug; mylist.js reads it from that link)."""
+    return f'tr:has(> td > a.ps-title[href$="/{slug}/"])'
+
+
 def _listed(page) -> dict[str, tuple[str, list[str]]]:
     """slug -> (title shown, labels of its pressed buttons) on the my-list page."""
     page.wait_for_selector(".ps-mylist-summary")
@@ -98,15 +104,15 @@ def test_mark_from_a_theme_row(browse, row_case):
     theme, paper = row_case
     page = browse.page()
     browse.goto(page, f"themes/{theme.slug}/")
-    scope = f'table.ps-table tr[data-slug="{paper.slug}"] td:first-child'
+    scope = f'table.ps-table {_row(paper.slug)} td:first-child'
     assert page.locator(f"{scope} .ps-mark button").count() == 2
     _toggle(page, scope, "To read").click()
     page.reload()
     assert _toggle(page, scope, "To read").get_attribute("aria-pressed") == "true"
     # Every row got its pair of buttons.
-    page.wait_for_function("""() => document.querySelectorAll('table.ps-table tbody tr[data-slug]').length ===
+    page.wait_for_function("""() => document.querySelectorAll('table.ps-table tbody tr').length ===
         document.querySelectorAll('table.ps-table tbody td:first-child .ps-mark').length""")
-    assert page.locator("table.ps-table tbody tr[data-slug]").count() > 0
+    assert page.locator("table.ps-table tbody tr").count() > 0
     browse.goto(page, "my-list/")
     assert _listed(page) == {paper.slug: (paper.title, ["to-read"])}
     # The paper's own page shows the same state, and a change there shows on the row.
@@ -123,12 +129,14 @@ def test_every_row_of_the_longest_table_gets_its_toggles(browse, lib):
     """All papers, the longest table: every row has its buttons; the last row works like the first."""
     page = browse.page()
     browse.goto(page, "papers/")
-    page.wait_for_function("""() => document.querySelectorAll('table.ps-table tbody tr[data-slug]').length ===
+    page.wait_for_function("""() => document.querySelectorAll('table.ps-table tbody tr').length ===
         document.querySelectorAll('table.ps-table tbody td:first-child .ps-mark').length""")
-    slugs = page.locator("table.ps-table tbody tr[data-slug]").evaluate_all("rs => rs.map(r => r.dataset.slug)")
+    # The slug each row's buttons got (mylist.js reads it from the title link).
+    slugs = page.locator("table.ps-table tbody tr").evaluate_all(
+        "rs => rs.map(r => r.cells[0].querySelector('.ps-mark').getAttribute('data-slug'))")
     assert slugs == [paper.slug for paper in lib.papers]
     last = lib.papers[-1]
-    _toggle(page, f'tr[data-slug="{last.slug}"] td:first-child', "Read").click()
+    _toggle(page, f'{_row(last.slug)} td:first-child', "Read").click()
     browse.goto(page, "my-list/")
     assert _listed(page) == {last.slug: (last.title, ["read"])}
     browse.assert_clean()
@@ -174,7 +182,7 @@ def _marked_two(browse, path_case, row_case):
     page = browse.page(context)
     _mark_on_paper_page(browse, page, first, "Read")
     browse.goto(page, f"themes/{theme.slug}/")
-    _toggle(page, f'tr[data-slug="{second.slug}"] td:first-child', "To read").click()
+    _toggle(page, f'{_row(second.slug)} td:first-child', "To read").click()
     browse.goto(page, "my-list/")
     return page, {first.slug: "read", second.slug: "to-read"}
 
@@ -260,7 +268,7 @@ def test_my_list_axe_and_screenshots(browse, path_case, row_case, scheme):
         page = browse.page(context)
         _mark_on_paper_page(browse, page, paper, "Read")
         browse.goto(page, f"themes/{theme.slug}/")
-        _toggle(page, f'tr[data-slug="{other.slug}"] td:first-child', "To read").click()
+        _toggle(page, f'{_row(other.slug)} td:first-child', "To read").click()
         if device == "mobile":
             page.screenshot(path=str(SCREENSHOTS / f"theme-rows-mylist-{scheme}-{device}.png"))
         browse.goto(page, f"papers/{paper.slug}/")

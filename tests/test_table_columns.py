@@ -17,14 +17,14 @@ from generator.render.markup import href
 
 
 class Table(HTMLParser):
-    """The first table.ps-table of a page: headers (text, attributes), and rows (attributes of
-    the <tr>, each cell's text and the attributes of its links)."""
+    """The first table.ps-table of a page: headers (text, attributes), and rows of its body
+    (attributes of the <tr>, each cell's text and the attributes of its links)."""
 
     def __init__(self, html: str) -> None:
         super().__init__()
         self.headers: list[tuple[str, dict]] = []
         self.rows: list[tuple[dict, list[tuple[str, list[dict]]]]] = []
-        self._in_table = self._done = False
+        self._in_table = self._in_body = self._done = False
         self._cell: list | None = None
         self.feed(html)
 
@@ -38,7 +38,9 @@ class Table(HTMLParser):
             return
         elif tag == "th":
             self._cell = ["", [], attrs]
-        elif tag == "tr" and "data-slug" in attrs:
+        elif tag == "tbody":
+            self._in_body = True
+        elif tag == "tr" and self._in_body:
             self.rows.append((attrs, []))
         elif tag == "td":
             self._cell = ["", []]
@@ -84,12 +86,31 @@ def _expected(papers, lib) -> list[str]:
     return names
 
 
-def _check_rows(table: Table, papers, src: str) -> None:
-    """Every paper, in order, as a <tr data-slug> whose first cell links its page, with one cell
-    per header."""
-    assert [attrs["data-slug"] for attrs, _ in table.rows] == [p.slug for p in papers]
+def _slug(cells) -> str:
+    """A row's paper, as mylist.js reads it: the last segment of its title link."""
+    return cells[0][1][0]["href"].split("/")[-2]
+
+
+def _row_data(paper, tags_shown: bool) -> dict:
+    """The <tr>'s attributes: what papershelf.js filters and sorts by, only where known; the
+    tags only where the table has no Tags column (papershelf.js reads its links there)."""
+    data = {"data-year": paper.year and str(paper.year),
+            "data-tags": None if tags_shown else " ".join(paper.tags) or None,
+            "data-code": "1" if paper.code else None,
+            "data-upvotes": None if paper.upvotes is None else str(paper.upvotes)}
+    return {k: v for k, v in data.items() if v}
+
+
+def _check_rows(table: Table, papers, src: str, lib) -> None:
+    """Every paper, in order, as a row whose first cell links its page (the link's last segment
+    is its slug), with one cell per header, and the <tr> holding only the data the browser reads."""
+    assert [_slug(cells) for _, cells in table.rows] == [p.slug for p in papers]
     for (attrs, cells), paper in zip(table.rows, papers):
-        assert len(cells) == len(table.headers), attrs["data-slug"]
+        assert len(cells) == len(table.headers), paper.slug
+        assert attrs == _row_data(paper, "Tags" in table.names), paper.slug
+        if "Tags" in table.names:  # the tag links' slugs, as papershelf.js reads them
+            known = [s for s in paper.tags if lib.taxonomy.tag(s)]
+            assert [a["href"].split("/")[-2] for a in cells[-1][1]] == known, paper.slug
         first_links = cells[0][1]
         assert first_links[0]["class"] == "ps-title"
         assert first_links[0]["href"] == href(src, paper_src(paper.slug))
@@ -111,7 +132,7 @@ def test_list_pages_show_the_columns_the_rule_allows(seed_site, lib):
     for src, papers in _pages(seed_site, lib):
         table = Table(seed_site.pages[src].body)
         assert table.names == _expected(papers, lib), src
-        _check_rows(table, papers, src)
+        _check_rows(table, papers, src, lib)
         seen.update(table.names)
         if src.startswith("themes/"):
             assert "Theme" not in table.names, f"{src}: a Theme column repeats the page"
@@ -132,13 +153,13 @@ def test_a_column_shows_from_a_fifth_of_the_rows(lib):
     assert "Upvotes" in Table(paper_table(enough, lib, src)).names
     assert "Upvotes" not in Table(paper_table(too_few, lib, src)).names
     shown = Table(paper_table(enough, lib, src))
-    _check_rows(shown, enough, src)
+    _check_rows(shown, enough, src, lib)
     column = shown.names.index("Upvotes")
     header = shown.headers[column][1]
     assert header["data-sort"] == "num" and header["data-sort-key"] == "upvotes"
     for (attrs, cells), paper in zip(shown.rows, enough):
         assert cells[column][0] == ("" if paper.upvotes is None else f"▲ {paper.upvotes}")
-        assert attrs["data-upvotes"] == str(-1 if paper.upvotes is None else paper.upvotes)
+        assert attrs.get("data-upvotes") == (None if paper.upvotes is None else str(paper.upvotes))
 
 
 def test_theme_column_shows_only_when_themes_differ(lib):

@@ -192,12 +192,12 @@ def test_theme_pages_nav_and_tags_index(built_site, seed_site):
             nav_title = f"{theme.title} ({count} + {also})" if also else f"{theme.title} ({count})"
             assert nav_title in home.replace("&amp;", "&")
             page = (built_site / "themes" / theme.slug / "index.html").read_text()
-            assert len(re.findall(r"<tr data-slug=", page)) == count + also
+            assert len(re.findall(r"<tr[^>]*><td>", page)) == count + also
     tags_page = (built_site / "tags" / "index.html").read_text()
     for tag in lib.taxonomy.tags:
         assert f'tags/{tag.slug}/"' in tags_page
         page = (built_site / "tags" / tag.slug / "index.html").read_text()
-        assert len(re.findall(r"<tr data-slug=", page)) == len(lib.with_tag(tag))
+        assert len(re.findall(r"<tr[^>]*><td>", page)) == len(lib.with_tag(tag))
 
 
 def _naive_counts(text: str, taxonomy) -> dict[int, int]:

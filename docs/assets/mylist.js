@@ -1,6 +1,6 @@
 /* papershelf: "My reading list", kept in this browser: the page UI.
    A "To read" / "Read" pair of toggle buttons on every paper page (.ps-mylist-mark) and in every
-   paper row (table.ps-table tr[data-slug], in its first cell); the my-list/ page lists the marked
+   paper row (table.ps-table, in its first cell); the my-list/ page lists the marked
    papers, shows progress on each reading path and exports / imports the list.
    The list itself (storage, order, the export and import formats) is window.papershelfMyList, from
    docs/assets/mylist-store.js, loaded before this file (mkdocs.yml extra_javascript).
@@ -112,12 +112,12 @@
   /* One pass, not chunks: every change to a long table re-lays it out whole, so 20 chunks cost
      20 layouts (10,000 rows on the loaded test machine: 1.9 s in one pass, 94 s in chunks of 500). */
   function setupTable(table, data) {
-    var rows = table.querySelectorAll("tbody tr[data-slug]");
+    var rows = table.querySelectorAll("tbody tr");
     for (var i = 0; i < rows.length; i += 1) {
       var row = rows[i];
       var cell = row.cells[0];
       var link = cell && cell.querySelector("a[href]");
-      var slug = row.getAttribute("data-slug");
+      var slug = link && link.getAttribute("href").split("/").slice(-2)[0];  /* ../../papers/<slug>/ */
       if (!link || (cell.lastElementChild && cell.lastElementChild.classList.contains("ps-mark")) ||
           !SLUG.test(slug || "")) continue;
       var entry = data.papers[slug];

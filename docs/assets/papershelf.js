@@ -46,6 +46,27 @@
     return location.pathname + (query ? "?" + query : "") + location.hash;
   }
 
+  /* A row's data-year, data-tags, data-code="1" and data-upvotes are there only when known: a
+     missing one filters and sorts as no year, no tags, no code, unknown upvotes. A table that
+     shows the Tags column has no data-tags: a row's tags are then the slugs of its tag links
+     (.../tags/<slug>/), read once per row. */
+  var TAG_LINK = /(?:^|\/)tags\/([^\/]+)\/$/;
+
+  function rowTags(row) {
+    var tags = row.getAttribute("data-tags");
+    if (tags !== null) return tags;
+    if (row.psTags === undefined) {
+      var slugs = [];
+      var links = row.getElementsByTagName("a");
+      for (var i = 0; i < links.length; i += 1) {
+        var found = TAG_LINK.exec(links[i].getAttribute("href") || "");
+        if (found) slugs.push(found[1]);
+      }
+      row.psTags = slugs.join(" ");
+    }
+    return row.psTags;
+  }
+
   function filterRows(form) {
     var table = document.getElementById(form.getAttribute("data-table"));
     if (!table) return;
@@ -59,7 +80,7 @@
       var title = row.cells[0].querySelector(".ps-title") || row.cells[0];
       var ok = true;
       if (q && title.textContent.toLowerCase().indexOf(q) < 0) ok = false;
-      if (ok && state.tag && (" " + row.getAttribute("data-tags") + " ").indexOf(" " + state.tag + " ") < 0) ok = false;
+      if (ok && state.tag && (" " + rowTags(row) + " ").indexOf(" " + state.tag + " ") < 0) ok = false;
       if (ok && !isNaN(from) && !(year >= from)) ok = false;
       if (ok && !isNaN(to) && !(year <= to)) ok = false;
       if (ok && state.code && row.getAttribute("data-code") !== "1") ok = false;

@@ -70,11 +70,21 @@ def shown_columns(papers: list[Paper], lib: Library) -> tuple[Column, ...]:
 
 
 class RowParts(NamedTuple):
-    """What a paper's row holds that is the same on every page: the opening <tr> with the data
-    the browser filters and sorts by, the escaped title, the code icon and the first author's
-    line (both "" when unknown), and each optional column's cell content by key."""
+    """What a paper's row holds that is the same on every page: the attributes of its <tr> with
+    the data the browser filters and sorts by (`data`, and `tags` apart), the escaped title, the
+    code icon and the first author's line (both "" when unknown), and each optional column's cell
+    content by key.
 
-    head: str
+    A <tr> carries only what papershelf.js reads and only when known (`data-year`, `data-tags`,
+    `data-code="1"`, `data-upvotes`): a missing attribute is the default (no year, no tags, no
+    code, upvotes unknown), which filters and sorts as the empty value did. `data-tags` only in
+    a table without the Tags column: where it shows, papershelf.js reads the slugs from the tag
+    links (`.../tags/<slug>/`). The paper's slug is the last segment of its title link
+    (`../../papers/<slug>/`), where mylist.js reads it; nothing read a row's date or theme (the
+    Theme column sorts by its text)."""
+
+    data: str
+    tags: str
     title: str
     code: str
     author: str
@@ -86,14 +96,14 @@ def row_parts(paper: Paper, lib: Library) -> RowParts:
     title = esc(paper.title)
     code_html = (f' <a class="ps-code-icon" href="{code}" title="Code" aria-label="Code for {title}">'
                  f"&lt;/&gt;</a>") if code else ""
-    head = (f'<tr data-slug="{esc(paper.slug)}" data-year="{paper.year or ""}" data-tags="{esc(" ".join(paper.tags))}" '
-            f'data-code="{1 if code else 0}" data-upvotes="{-1 if paper.upvotes is None else paper.upvotes}" '
-            f'data-date="{esc(paper.date or "")}" data-theme="{esc(paper.theme)}">')
+    data = "".join(f' data-{name}="{value}"' for name, value in (
+        ("year", paper.year or None), ("code", 1 if code else None), ("upvotes", paper.upvotes)) if value is not None)
+    tags = f' data-tags="{esc(" ".join(paper.tags))}"' if paper.tags else ""
     author = ""
     if paper.authors:  # the first author under the title link ("Hu et al.")
         more = " et al." if len(paper.authors) > 1 else ""
         author = f' <small class="ps-first-author">{esc(paper.authors[0])}{more}</small>'
-    return RowParts(head, title, code_html, author,
+    return RowParts(data, tags, title, code_html, author,
                     {c.key: c.value(paper, lib) for c in OPTIONAL_COLUMNS if c.key != "tags"})
 
 

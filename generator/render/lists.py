@@ -56,8 +56,8 @@ def page(meta: dict, body: list[str]) -> Document:
 def paper_table(papers: list[Paper], lib: Library, src: str, filters: bool = True,
                 table_id: str = "papers") -> str:
     """The sortable, filterable table of papers used by theme and index pages. Its columns are
-    the title and those `columns.shown_columns` finds worth showing for these papers; every row
-    is a `<tr data-slug=...>` whose first cell holds the title link (`a.ps-title`)."""
+    the title and those `columns.shown_columns` finds worth showing for these papers; every row's
+    first cell holds the title link (`a.ps-title`, whose last path segment is the paper's slug)."""
     columns = shown_columns(papers, lib)
     with_tags = any(c.key == "tags" for c in columns)
     rows = []
@@ -72,7 +72,7 @@ def paper_table(papers: list[Paper], lib: Library, src: str, filters: bool = Tru
                     tag = lib.taxonomy.tag(slug)
                     tag_links[slug] = f'<a href="{tag_url(src, tag, lib.taxonomy)}">{esc(tag.label)}</a>' if tag else ""
             cells += f'<td>{", ".join(tag_links[s] for s in paper.tags if tag_links[s])}</td>'
-        rows.append(f'{parts.head}<td><a class="ps-title" href="{href(src, paper_src(paper.slug))}">{parts.title}</a>'
+        rows.append(f'<tr{parts.data}{"" if with_tags else parts.tags}><td><a class="ps-title" href="{href(src, paper_src(paper.slug))}">{parts.title}</a>'
                     f"{parts.code}{parts.author}</td>{cells}</tr>")
     head = f'<thead><tr><th data-sort="text" data-sort-key="title">Title</th>{header_cells(columns)}</tr></thead>'
     # Tables repeat titles the paper pages already index: kept out of search (smaller index).
