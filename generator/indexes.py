@@ -8,7 +8,7 @@ pages shows related papers, so they do not wait for them.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 from . import library as L
@@ -17,7 +17,7 @@ from .library import Library
 from .render.feeds import atom_feed
 from .render.lists import (newest_first, render_all_papers, render_home, render_path, render_paths_index,
                            render_theme, render_themes_index, render_whats_new, render_with_code)
-from .render.markup import Document, esc
+from .render.markup import LazyDocument, deferred, esc
 from .render.mylist import render_my_list
 from .render.stats import render_stats
 from .render.tags import render_tag, render_tags_index
@@ -62,27 +62,31 @@ def icon_svgs(taxonomy: Taxonomy) -> dict[str, str]:
     return {t.icon: svg for t in taxonomy.themes if (svg := _icon_svg(t.icon)) is not None}
 
 
-def index_pages(lib: Library, site_name: str, site_url: str) -> list[tuple[str, str, Document | str]]:
+def index_pages(lib: Library, site_name: str, site_url: str) -> list[tuple[str, str, LazyDocument | str]]:
     """Every generated file but the papers' own pages, index pages, feeds and exports, in order,
     each as (docs path, what it is, its page or text): two at one path are an error of the
     site (`library.page_collisions`), never one replacing the other."""
     icons = icon_svgs(lib.taxonomy)
     themes = [theme for theme in lib.taxonomy.themes if lib.has_papers(theme)]
     papers = list(lib.papers)
-    made: list[tuple[str, str, Document | str]] = [
-        (L.HOME, "the home page", render_home(lib, icons)),
-        (L.THEMES_INDEX, "All themes", render_themes_index(lib, icons)),
-        *((L.theme_src(theme.slug), f"the page of theme '{theme.slug}'", render_theme(theme, lib)) for theme in themes),
-        (L.ALL_PAPERS, "All papers", render_all_papers(lib)),
-        (L.WITH_CODE, "Papers with code", render_with_code(lib)),
-        (L.TAGS_INDEX, "Tags", render_tags_index(lib)),
-        *((L.tag_src(tag.slug), f"the page of tag '{tag.slug}'", render_tag(tag, lib)) for tag in lib.taxonomy.tags),
-        (L.PATHS_INDEX, "All reading paths", render_paths_index(lib)),
-        *((L.path_src(path.slug), f"the page of reading path '{path.slug}'", render_path(path, lib))
+    # Pages are rendered now for their meta and again when MkDocs builds them (`deferred`):
+    # their HTML, which grows with the list (tables of every paper), is never all held at once.
+    made: list[tuple[str, str, LazyDocument | str]] = [
+        (L.HOME, "the home page", deferred(partial(render_home, lib, icons))),
+        (L.THEMES_INDEX, "All themes", deferred(partial(render_themes_index, lib, icons))),
+        *((L.theme_src(theme.slug), f"the page of theme '{theme.slug}'", deferred(partial(render_theme, theme, lib)))
+          for theme in themes),
+        (L.ALL_PAPERS, "All papers", deferred(partial(render_all_papers, lib))),
+        (L.WITH_CODE, "Papers with code", deferred(partial(render_with_code, lib))),
+        (L.TAGS_INDEX, "Tags", deferred(partial(render_tags_index, lib))),
+        *((L.tag_src(tag.slug), f"the page of tag '{tag.slug}'", deferred(partial(render_tag, tag, lib)))
+          for tag in lib.taxonomy.tags),
+        (L.PATHS_INDEX, "All reading paths", deferred(partial(render_paths_index, lib))),
+        *((L.path_src(path.slug), f"the page of reading path '{path.slug}'", deferred(partial(render_path, path, lib)))
           for path in lib.paths),
-        (L.STATS, "Statistics", render_stats(lib)),
-        (L.WHATS_NEW, "What's new", render_whats_new(lib)),
-        (L.MY_LIST, "My reading list", render_my_list(lib)),
+        (L.STATS, "Statistics", deferred(partial(render_stats, lib))),
+        (L.WHATS_NEW, "What's new", deferred(partial(render_whats_new, lib))),
+        (L.MY_LIST, "My reading list", deferred(partial(render_my_list, lib))),
         ("feed.xml", "the feed", atom_feed(site_name, "feed.xml", lib.memo(("newest",), lambda: newest_first(papers)),
                                            site_url)),
     ]

@@ -139,6 +139,12 @@ class LazyDocument:
         return front_matter(self.meta) + "\n" + self.body
 
 
+def deferred(render: Callable[[], Document]) -> LazyDocument:
+    """A page rendered now for its meta, and again each time its body is read (so not kept).
+    Only for pages whose body is one block of HTML, as every generated page's is."""
+    return LazyDocument(render().meta, lambda: render().body)
+
+
 def is_document(page: object) -> bool:
     """A generated Markdown page (as opposed to a generated file's text)."""
     return isinstance(page, (Document, LazyDocument))
