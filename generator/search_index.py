@@ -32,6 +32,7 @@ to run, so indexes are compared by their records (`read_index`).
 from __future__ import annotations
 
 import base64
+import contextlib
 import gzip
 import html
 import json
@@ -273,8 +274,12 @@ def _write_bundle(binary: Path, records: list[Record], out: Path, language: str)
         sender.join()
         ask(len(records) + 1, {"type": "WriteFiles", "index_id": index_id, "output_path": str(out)})
         _wait_until_written(out)
+    except BaseException:
+        process.kill()  # (a failed or interrupted build leaves no Pagefind process behind)
+        raise
     finally:
-        process.stdin.close()
+        with contextlib.suppress(OSError):  # (after a kill, flushing what is left breaks the pipe)
+            process.stdin.close()
         process.wait(timeout=60)
     if empty := _empty_files(out):
         raise RuntimeError(f"pagefind: {empty[0]} was left empty ({len(empty)} file(s))")

@@ -81,3 +81,20 @@ def test_the_shard_size_setting_must_be_a_positive_number(monkeypatch):
     monkeypatch.setenv("PAPERSHELF_SEARCH_SHARD_SIZE", "0")
     with pytest.raises(PapershelfError, match="PAPERSHELF_SEARCH_SHARD_SIZE"):
         configured_shard_size()
+
+
+def test_a_pagefind_error_stops_the_index_and_leaves_no_process(tmp_path, monkeypatch):
+    import subprocess
+
+    started = []
+    real_popen = subprocess.Popen
+
+    def popen(*args, **kwargs):
+        started.append(real_popen(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    bad = [Record("/a/", "text", {"title": "A"}, {"year": "not a list"})]  # Pagefind refuses the record
+    with pytest.raises(RuntimeError, match="pagefind"):
+        write_index(bad, tmp_path / "pagefind")
+    assert started and all(process.poll() is not None for process in started)
