@@ -482,9 +482,11 @@ def site_manifest(site_dir: Path, normalise: bool = False) -> dict[str, str]:
             if normalise and path.suffix in (".html", ".htm"):
                 data = normalise_generator_meta(data)
             out[path.relative_to(site_dir).as_posix()] = hashlib.sha256(data).hexdigest()
-    fragments = sorted((site_dir / "pagefind" / "fragment").glob("*.pf_fragment"))
+    # (every shard's: pagefind/ and pagefind/shard-N/, without the shards' hidden vocabulary records)
+    fragments = sorted((site_dir / "pagefind").glob("**/fragment/*.pf_fragment"))
     if fragments:  # the search records as the browser gets them, whatever the chunks are named
-        records = sorted(gzip.decompress(path.read_bytes()) for path in fragments)
+        records = sorted(data for path in fragments if b'"url":"/papershelf-shard-vocabulary/"'
+                         not in (data := gzip.decompress(path.read_bytes())))
         out["pagefind/ (its records)"] = hashlib.sha256(b"\0".join(records)).hexdigest()
     return out
 

@@ -12,7 +12,10 @@ Bytes fetched are counted from the moment the page is opened to the first result
 response included (HTML, CSS, JS, the index or its chunks, WASM), as Chromium reports them
 (`encodedDataLength` of each finished request: bytes on the wire, headers included). The site
 is served on 127.0.0.1 by http.server, uncompressed, so this is an upper bound on what a host
-that compresses (GitHub Pages does) would send.
+that compresses (GitHub Pages does) would send. Chromium reports the requests of a dedicated web
+worker to the worker's own target, not to the page's, and Pagefind fetches its index from a
+worker: so the server also counts every file it sent in that span (served_bytes: bodies, no
+headers; served_requests), the worker's included.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import os
 import threading
 import time
 from pathlib import Path
@@ -45,15 +49,23 @@ def search_index_bytes(site_dir: Path) -> int:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    served: list | None = None  # (time sent, path, body bytes) of each file sent, when given a list
+
     def log_message(self, *args) -> None:
         pass
 
+    def copyfile(self, source, outputfile) -> None:
+        super().copyfile(source, outputfile)
+        if self.served is not None:
+            self.served.append((time.perf_counter(), self.path, os.fstat(source.fileno()).st_size))
+
 
 @contextlib.contextmanager
-def serve_dir(site_dir: Path):
-    """http.server on 127.0.0.1 (a free port) in a thread; yields the base URL."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(_QuietHandler, directory=str(site_dir)))
+def serve_dir(site_dir: Path, served: list | None = None):
+    """http.server on 127.0.0.1 (a free port) in a thread; yields the base URL. With `served`,
+    each file sent is appended to it as (time sent, path, body bytes)."""
+    handler = type("_CountingHandler", (_QuietHandler,), {"served": served}) if served is not None else _QuietHandler
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(site_dir)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -75,7 +87,8 @@ def measure_search(site_dir: Path, query: str, warm_query: str = "quantization",
     engine = engine_of(site_dir)
     result = RESULT[engine]
     timeout_ms = timeout_s * 1000
-    with serve_dir(site_dir) as url, sync_playwright() as pw:
+    served: list = []
+    with serve_dir(site_dir, served) as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 800})
@@ -102,5 +115,7 @@ def measure_search(site_dir: Path, query: str, warm_query: str = "quantization",
             warm_shown = time.perf_counter()
         finally:
             browser.close()
+    before_result = [size for sent, _path, size in served if start <= sent <= shown]
     return {"engine": engine, "first_s": shown - start, "type_s": shown - typed, "warm_s": warm_shown - warm_typed,
-            "fetched_bytes": fetched_bytes, "requests": requests}
+            "fetched_bytes": fetched_bytes, "requests": requests,
+            "served_bytes": sum(before_result), "served_requests": len(before_result)}

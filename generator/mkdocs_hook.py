@@ -375,8 +375,8 @@ def on_post_template(output: str, template_name: str, config) -> str:
 
 def on_post_build(config) -> None:
     """The sprite of the icons this build's pages use (render/slim.py), and the search index of
-    the papers and hand-written pages into site_dir/pagefind/ (under `serve` too, where site_dir
-    is a temporary directory)."""
+    the papers and hand-written pages into site_dir/pagefind/, in shards of at most 5,000 records
+    (generator/search_index.py; under `serve` too, where site_dir is a temporary directory)."""
     slim, search_index, site = _state.generator["render.slim"], _state.generator["search_index"], _state.site
     write_file(slim.sprite_svg(_state.icons).encode("utf-8"), str(Path(config.site_dir) / slim.SPRITE))
     if _state.skeletons:

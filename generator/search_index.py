@@ -1,4 +1,4 @@
-"""The site's search index: a chunked Pagefind index written from the generator's own records.
+"""The site's search index: Pagefind indexes, in shards, written from the generator's own records.
 
 Why Pagefind: Material's lunr search makes the browser download and build the whole index before
 the first result (5 MB and 2.6 s at 10,000 papers, unusable at 50,000). Pagefind splits its index
@@ -15,20 +15,34 @@ Meta (shown on each result): `title`, `theme`, `year`.
 The binary is driven through its `--service` protocol (base64 JSON messages ending in ","), the
 protocol Pagefind's own Python API (`pagefind.index.PagefindIndex`) speaks; that API waits 0.1 s
 before reading each answer (`PagefindService._wait_for_responses`), 1,000 s for 10,000 records, so
-this module streams the requests from a thread and reads the answers as they come. The output is
-byte-identical for the same records in the same order (tests/test_search_index.py).
+this module streams the requests from a thread and reads the answers as they come.
+
+Shards: Pagefind's indexer holds all its records in memory until it writes them (about 120 MB
+per 1,000 papers, 1.26 GB at 10,000), so a list is indexed in shards of at most SHARD_SIZE
+records, one `pagefind --service` process after another, each writing its own bundle: the first
+into `pagefind/` (with Pagefind's JS and WebAssembly), the others into `pagefind/shard-N/` (the
+index alone), listed in `pagefind/papershelf-shards.json`, which the search box reads to merge
+them (Pagefind's `mergeIndex`). A list of up to SHARD_SIZE papers is one shard: the same code.
+
+The same records in the same order make the same records, fragments and shards list
+(tests/test_search_index.py); Pagefind's filter chunks and its `.pf_meta` name change from run
+to run, so indexes are compared by their records (`read_index`).
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import gzip
 import html
 import json
+import os
 import re
 import shutil
+import string
 import subprocess
 import threading
+import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -130,16 +144,109 @@ def _answers(stream) -> Iterable[dict]:
                 yield json.loads(base64.b64decode(raw))
 
 
-def write_index(records: list[Record], out: Path, language: str = "en") -> None:
-    """Write the Pagefind index of `records` into `out` (replaced whole: it is ours)."""
+# Records per Pagefind run. Its indexer keeps every record's words and positions until it writes,
+# about 120 MB per 1,000 papers (60 bytes per character of content; filters cost next to nothing):
+# 1.26 GB at 10,000 papers and 2.37 GB at 20,000 in one run (bench/pagefind_memory.py). So a list
+# is indexed in shards of at most this many records, one Pagefind process at a time.
+SHARD_SIZE = 5000
+SHARD_SIZE_ENV = "PAPERSHELF_SEARCH_SHARD_SIZE"  # another size, for the tests (several shards from a small list)
+SHARDS_FILE = "papershelf-shards.json"  # in the first shard's folder: the other shards' folders
+# A shard's record that holds, as its text, the words of the other shards it lacks. Pagefind matches
+# a query word that no word of an index starts with to the longest indexed word it starts with
+# ("incompatibility" -> "in": pagefind_core_search, `find_word_extensions`), so a shard without the
+# word would answer with unrelated pages where one index answers with the pages that have it. With
+# it, every shard has every word, and matches words as one index of all the records would; the
+# search box drops its results by their ids (papershelf-shards.json's "hidden"), unseen.
+VOCABULARY_URL = "/papershelf-shard-vocabulary/"
+# The shards after the first need only their index, not Pagefind's code (the first shard's is used).
+_SHARD_CODE = ("pagefind.js", "pagefind-worker.js")
+
+
+def shards(records: list[Record], size: int = SHARD_SIZE) -> list[list[Record]]:
+    """The records split into as few shards of at most `size` as can be, dealt round-robin (in
+    the Library's order, papers of one theme sit together: dealt out, every shard has the same
+    mix, so their word statistics and so the scores of their results stay comparable when the
+    browser merges them). Never empty: no records is one empty shard."""
+    count = max(1, -(-len(records) // size))
+    return [records[number::count] for number in range(count)]
+
+
+def shard_folder(out: Path, number: int) -> Path:
+    """Shard 0 is `out` itself (with Pagefind's code, which the search box loads); shard n > 0 is
+    `out/shard-n/`."""
+    return out if number == 0 else out / f"shard-{number}"
+
+
+def configured_shard_size() -> int:
+    """SHARD_SIZE, or the size PAPERSHELF_SEARCH_SHARD_SIZE sets (a positive integer)."""
+    value = os.environ.get(SHARD_SIZE_ENV, "")
+    if not value:
+        return SHARD_SIZE
+    if not value.isdigit() or int(value) < 1:
+        raise PapershelfError([Problem(SHARD_SIZE_ENV, None, None, f"not a positive number of records: {value!r}")])
+    return int(value)
+
+
+def write_index(records: list[Record], out: Path, language: str = "en", shard_size: int | None = None) -> None:
+    """Write the Pagefind index of `records` into `out` (replaced whole: it is ours), in shards
+    of at most `shard_size` records, each a Pagefind bundle of its own, written one after
+    another; `out/papershelf-shards.json` lists the folders of the shards after the first, which
+    docs/assets/papershelf-search.js merges into the first (Pagefind's `mergeIndex`)."""
+    binary = _binary()
+    if out.exists():
+        shutil.rmtree(out)
+    parts = shards(records, shard_size or configured_shard_size())
+    words = [_words(part) for part in parts]
+    every_word = set().union(*words) if len(parts) > 1 else set()
+    hidden = []
+    for number, part in enumerate(parts):
+        folder = shard_folder(out, number)
+        missing = every_word - words[number]
+        _write_bundle(binary, part + [Record(VOCABULARY_URL, " ".join(sorted(missing)))] if missing else part,
+                      folder, language)
+        if missing:
+            hidden.append(_vocabulary_id(folder))
+        for name in _UNUSED_OUTPUT + (_SHARD_CODE if number else ()):
+            (folder / name).unlink(missing_ok=True)
+        if number:
+            for wasm in folder.glob("wasm.*.pagefind"):
+                wasm.unlink()
+    listed = [f"{shard_folder(out, number).relative_to(out).as_posix()}/" for number in range(1, len(parts))]
+    (out / SHARDS_FILE).write_text(json.dumps({"shards": listed, "hidden": hidden}) + "\n", encoding="utf-8")
+
+
+def _words(records: list[Record]) -> set[str]:
+    """The words of the records' text as Pagefind sees them, near enough for a vocabulary record:
+    split at whitespace, lowercased, without the punctuation around them (Pagefind drops it too;
+    inside a word it stays: "fine-tuning" is indexed whole, and as "fine" and "tuning")."""
+    return {word for record in records for token in record.content.split()
+            if (word := token.strip(_PUNCTUATION).lower())}
+
+
+_PUNCTUATION = string.punctuation + "“”‘’«»…–—"
+
+
+def _vocabulary_id(folder: Path) -> str:
+    """Pagefind's id of the shard's vocabulary record: the name of its fragment (looked for from
+    the largest, which it usually is)."""
+    for path in sorted((folder / "fragment").glob("*.pf_fragment"), key=lambda p: (-p.stat().st_size, p.name)):
+        if _fragment(path)["url"] == VOCABULARY_URL:
+            return path.stem
+    raise RuntimeError(f"pagefind: no vocabulary record in {folder}")
+
+
+def _binary() -> Path:
     from pagefind.service import get_executable  # (the binary of the pagefind[bin] package)
 
     binary = get_executable()
     if binary is None:
         raise PapershelfError([Problem("pyproject.toml", None, None, "the search index needs the pagefind binary: "
                                        "pip install 'pagefind[bin]'")])
-    if out.exists():
-        shutil.rmtree(out)
+    return Path(binary)
+
+
+def _write_bundle(binary: Path, records: list[Record], out: Path, language: str) -> None:
+    """One `pagefind --service` process: its records in, its bundle written to `out`, then it ends."""
     process = subprocess.Popen([str(binary), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                stderr=subprocess.DEVNULL)
     assert process.stdin is not None and process.stdout is not None
@@ -166,11 +273,31 @@ def write_index(records: list[Record], out: Path, language: str = "en") -> None:
             _checked(next(answers))
         sender.join()
         ask(len(records) + 1, {"type": "WriteFiles", "index_id": index_id, "output_path": str(out)})
+        _wait_until_written(out)
+    except BaseException:
+        process.kill()  # (a failed or interrupted build leaves no Pagefind process behind)
+        raise
     finally:
-        process.stdin.close()
+        with contextlib.suppress(OSError):  # (after a kill, flushing what is left breaks the pipe)
+            process.stdin.close()
         process.wait(timeout=60)
-    for name in _UNUSED_OUTPUT:
-        (out / name).unlink(missing_ok=True)
+    if empty := _empty_files(out):
+        raise RuntimeError(f"pagefind: {empty[0]} was left empty ({len(empty)} file(s))")
+
+
+def _empty_files(out: Path) -> list[Path]:
+    return [path for path in out.rglob("*") if path.is_file() and path.stat().st_size == 0]
+
+
+def _wait_until_written(out: Path, timeout_s: float = 60) -> None:
+    """Pagefind answers WriteFiles once it has created every file and handed their bytes to
+    tokio's file writer, which writes them on a background thread and is not flushed
+    (pagefind/src/output/mod.rs, 1.5): ending the process at once can leave a file empty (seen:
+    pagefind-entry.json, 0 bytes, on a loaded machine; no file of a bundle is empty otherwise).
+    So the process lives until no file is empty."""
+    deadline = time.monotonic() + timeout_s
+    while _empty_files(out) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def _checked(answer: dict) -> dict:
@@ -181,11 +308,17 @@ def _checked(answer: dict) -> dict:
 
 
 def read_index(out: Path) -> list[dict]:
-    """Every record of a written index as the browser gets it (url, content, meta, filters),
-    sorted by URL: for the tests and for looking into a built site. Each fragment file is
+    """Every record of a written index, all shards, as the browser gets it (url, content, meta,
+    filters), sorted by URL: for the tests and for looking into a built site. Each fragment file is
     gzip of b"pagefind_dcd" and the JSON of one record."""
     found = []
-    for path in sorted((out / "fragment").glob("*.pf_fragment")):
-        data = gzip.decompress(path.read_bytes())
-        found.append(json.loads(data[len(b"pagefind_dcd"):]))
+    for path in sorted([*(out / "fragment").glob("*.pf_fragment"), *out.glob("shard-*/fragment/*.pf_fragment")]):
+        record = _fragment(path)
+        if record["url"] != VOCABULARY_URL:
+            found.append(record)
     return sorted(found, key=lambda record: record["url"])
+
+
+def _fragment(path: Path) -> dict:
+    data = gzip.decompress(path.read_bytes())
+    return json.loads(data[len(b"pagefind_dcd"):])

@@ -1,7 +1,7 @@
 """The header's search (Pagefind, docs/assets/papershelf-search.js) in headless Chromium.
 
 One strict build of the seed project plus two hand-added papers with authors (the seeds have none),
-served at the root and under a sub-path (/REPO/, as GitHub Pages serves a project site).
+its index in three shards (see `site_dir`), served at the root and under a sub-path (/REPO/, as GitHub Pages serves a project site).
 Expectations come from the pipeline (`generator.site.build_site` on the same project, and the
 records `generator.search_index` makes of it), never from the HTML under test. Every page is
 watched for console errors, failed requests and requests leaving the site (browser_support.Session).
@@ -51,8 +51,13 @@ def project(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def site_dir(project) -> Path:
+    """Built with an index in shards of 250 records (about 680 records: 3 shards), so every test
+    here searches shards merged in the browser, as a list of over 5,000 papers has them."""
     out = project.parent / "site"
-    result = mkdocs_build(project, out)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PAPERSHELF_SEARCH_SHARD_SIZE", "250")
+        result = mkdocs_build(project, out)
+    assert (out / "pagefind" / "shard-2").is_dir()
     assert result.returncode == 0, result.stderr[-3000:]
     return out
 
@@ -223,6 +228,10 @@ def test_keyboard_opens_moves_through_results_opens_one_and_closes(browse, rare_
     assert urlsplit(focused).path == paths[0]
     page.keyboard.press("ArrowDown")
     assert urlsplit(page.evaluate("document.activeElement.href")).path == paths[1]
+    # (the filters' chunks, one per shard, load after the first results: leaving the page before
+    # they are in would abort their requests, which the session counts as failures)
+    filters_loaded = page.locator(".ps-search-filters select[name=theme]")
+    filters_loaded.wait_for()
     page.keyboard.press("Enter")  # instant navigation opens the page
     page.wait_for_url(re.compile(re.escape(paths[1]) + "$"))
     page.wait_for_function("() => !document.getElementById('__search').checked")
@@ -231,6 +240,7 @@ def test_keyboard_opens_moves_through_results_opens_one_and_closes(browse, rare_
     page.keyboard.press("/")
     page.keyboard.type(word)
     [only] = _results(page, word)
+    filters_loaded.wait_for()
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(re.escape(only) + "$"))
     assert page.locator("article h1").first.inner_text().strip() == paper.title

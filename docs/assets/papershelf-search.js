@@ -6,8 +6,8 @@
    (the #__search toggle of base.html opens it; Material's CSS does the rest). It is built once: the
    header stays across Material's instant navigation.
 
-   Pagefind loads only the index chunks a query needs: the first result costs about the same at 680
-   or 50,000 papers. Everything is fetched from the site itself (works offline, under a sub-path such
+   Pagefind loads only the index chunks a query needs, from each shard of the index: the first result
+   costs about the same at 680 or 50,000 papers. Everything is fetched from the site itself (works offline, under a sub-path such
    as /REPO/, and under the Content-Security-Policy: 'wasm-unsafe-eval' lets it compile its
    WebAssembly).
 
@@ -30,12 +30,33 @@
   };
   var FILTERS = [["theme", "Theme"], ["tag", "Tag"], ["year", "Year"]];
 
+  var OPTIONS = { baseUrl: base.pathname, excerptLength: 24 };
+
+  /* The index is in shards (one Pagefind bundle per at most 5,000 papers, which keeps the build's
+     memory bounded: generator/search_index.py): pagefind/ is the first, with Pagefind's code, and
+     pagefind/papershelf-shards.json lists the others, merged into it with Pagefind's mergeIndex.
+     Each query then fetches its words' chunk from every shard. A small list is one shard.
+     `hidden`: the ids of the shards' vocabulary records (every shard holds the words it lacks of
+     the others, so that each matches words as one index would), never shown. */
   var loading = null;
+  var hidden = {};
   function pagefind() {
     if (!loading) {
-      loading = import(bundle + "pagefind.js").then(function (pf) {
-        return pf.options({ baseUrl: base.pathname, excerptLength: 24 })
+      var listed = fetch(bundle + "papershelf-shards.json").then(function (response) {
+        if (!response.ok) throw new Error("no search index (" + response.status + ")");
+        return response.json();
+      });
+      loading = Promise.all([import(bundle + "pagefind.js"), listed]).then(function (both) {
+        var pf = both[0];
+        hidden = {};
+        both[1].hidden.forEach(function (id) { hidden[id] = true; });
+        return pf.options(OPTIONS)
           .then(function () { return pf.init(); })
+          .then(function () {
+            return Promise.all(both[1].shards.map(function (folder) {
+              return pf.mergeIndex(new URL(folder, bundle).pathname, OPTIONS);
+            }));
+          })
           .then(function () { return pf; });
       });
       loading.catch(function () { loading = null; });
@@ -187,7 +208,7 @@
         return pf.search(query || null, Object.keys(filters).length ? { filters: filters } : {});
       }).then(function (found) {
         if (mine !== sequence) return;
-        results = found ? found.results : [];
+        results = found ? found.results.filter(function (result) { return !hidden[result.id]; }) : [];
         shown = 0;
         list.textContent = "";
         list.setAttribute("data-query", query);   /* which query the list answers (tests, bench) */
