@@ -15,13 +15,17 @@ fresh process, so nothing is cached between runs:
   (user + system) over the same span.
 * build_s: wall time of `python -m mkdocs build -q` (generation included, through the hook; the
   builder is `builder_command()`: MkDocs when installed, ProperDocs otherwise); build_cpu_s and
-  peak_rss_mb come from os.wait4 on that process (CPU time, user + system; peak RSS).
+  peak_rss_mb come from os.wait4 on that process (CPU time, user + system; peak RSS of the
+  largest of it and its Pagefind processes); tree_rss_mb is the peak of all of them at once
+  (sampled every 0.1 s from /proc), what the machine must hold, and what the RSS goal is read on.
 * site_mb, paper_page_median_kb / paper_page_max_kb (papers/*/index.html), search_index_mb
   (Pagefind's whole pagefind/ folder, or lunr's search_index.json).
 * search_first_s: from opening the home page in headless Chromium (served by http.server) to the
   first search result for a word from one abstract; search_type_s: from the last keystroke of
   that query to the results; search_warm_s: the same for a second query once the index is loaded;
-  search_fetched_kb: every byte the browser fetched from page open to that first result. The
+  search_fetched_kb: every byte the server sent from page open to that first result (the page's
+  own HTML, CSS and JS included, uncompressed: Pagefind fetches from a web worker, whose requests
+  Chromium does not show the page), and search_index_fetched_kb the part of it from pagefind/. The
   engine (Pagefind or Material's lunr) is read from the built site: bench/search_probe.py.
 * After the table, the budget: each goal (50,000 papers built in <= 60 s with <= 1.5 GB peak RSS,
   a site <= 1 GB, search results <= 1.5 s after page open with <= 1 MB fetched) against the
@@ -67,6 +71,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -92,6 +97,7 @@ COLUMNS = [
     ("build_s", "mkdocs build s", "{:.1f}"),
     ("build_cpu_s", "build CPU s", "{:.1f}"),
     ("peak_rss_mb", "peak RSS MB", "{:.0f}"),
+    ("tree_rss_mb", "peak RSS all processes MB", "{:.0f}"),
     ("site_mb", "site MB", "{:.1f}"),
     ("pages", "pages", "{:d}"),
     ("paper_page_median_kb", "paper page median KB", "{:.1f}"),
@@ -101,6 +107,7 @@ COLUMNS = [
     ("search_type_s", "search after typing s", "{:.2f}"),
     ("search_warm_s", "warm search s", "{:.2f}"),
     ("search_fetched_kb", "search KB fetched", "{:.0f}"),
+    ("search_index_fetched_kb", "of which pagefind/ KB", "{:.0f}"),
 ]
 
 _GENERATE = """
@@ -158,9 +165,31 @@ def measure_generate(project: Path) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def _tree_rss_kb(pid: int) -> int:
+    """The summed resident memory (KB) of process `pid` and all its descendants, now (Linux /proc)."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(child) for child in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue  # (it ended meanwhile)
+    return total
+
+
+def _sample_tree_rss(pid: int, peak: list[int], done: threading.Event) -> None:
+    while not done.wait(0.1):
+        peak[0] = max(peak[0], _tree_rss_kb(pid))
+
+
 def measure_build(project: Path, site_dir: Path, strict: bool = False, env: dict | None = None,
                   cwd: Path | None = None) -> dict:
-    """`mkdocs build` in its own process: wall seconds, CPU seconds and that process's peak RSS."""
+    """`mkdocs build` in its own process: wall seconds, CPU seconds, the largest process's peak
+    RSS (wait4: MkDocs or one of its Pagefind processes) and the peak of the RSS of all its
+    processes at once (sampled every 0.1 s: Pagefind runs while MkDocs still holds its memory)."""
     if site_dir.exists():
         shutil.rmtree(site_dir)
     args = builder_command() + ["build", "-q", "-d", str(site_dir), "-f", str(project / "mkdocs.yml")]
@@ -171,13 +200,19 @@ def measure_build(project: Path, site_dir: Path, strict: bool = False, env: dict
         start = time.perf_counter()
         proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err, env=ENV if env is None else env,
                                 cwd=cwd)
+        tree_peak, done = [0], threading.Event()
+        sampler = threading.Thread(target=_sample_tree_rss, args=(proc.pid, tree_peak, done), daemon=True)
+        sampler.start()
         _pid, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
+        done.set()
+        sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(args[:3])} build failed for {project} (exit {proc.returncode}):\n"
                            f"{err_path.read_text()[-3000:]}")
-    return {"seconds": seconds, "cpu_s": usage.ru_utime + usage.ru_stime, "maxrss_kb": usage.ru_maxrss}
+    return {"seconds": seconds, "cpu_s": usage.ru_utime + usage.ru_stime, "maxrss_kb": usage.ru_maxrss,
+            "tree_rss_kb": tree_peak[0]}
 
 
 def site_stats(site_dir: Path) -> dict:
@@ -311,6 +346,7 @@ def bench_size(size: str, runs: int, work: Path, browser: bool, generate: bool =
         "build_s": median([b["seconds"] for b in builds]),
         "build_cpu_s": median([b["cpu_s"] for b in builds]),
         "peak_rss_mb": max(b["maxrss_kb"] for b in builds) / 1024,
+        "tree_rss_mb": max(b.get("tree_rss_kb", 0) for b in builds) / 1024,
         "site_mb": last["site_bytes"] / 1e6,
         "pages": last["pages"],
         "paper_pages": last["paper_pages"],
@@ -320,7 +356,8 @@ def bench_size(size: str, runs: int, work: Path, browser: bool, generate: bool =
         "search_first_s": median([s["first_s"] for s in searches]),
         "search_type_s": median([s["type_s"] for s in searches]),
         "search_warm_s": median([s["warm_s"] for s in searches]),
-        "search_fetched_kb": median([s["fetched_bytes"] / 1000 for s in searches]),
+        "search_fetched_kb": median([s.get("served_bytes", s["fetched_bytes"]) / 1000 for s in searches]),
+        "search_index_fetched_kb": median([s.get("served_search_bytes", 0) / 1000 for s in searches]),
         "search_engine": searches[-1]["engine"] if searches else None,
         "all_runs": {"generate_s": [g.get("seconds") for g in gens], "generate_cpu_s": [g.get("cpu_s") for g in gens],
                      "build_s": [b["seconds"] for b in builds], "build_cpu_s": [b["cpu_s"] for b in builds],
@@ -370,7 +407,8 @@ def table(rows: list[dict]) -> str:
 
 
 # The goals of issue 20 for 50,000 papers: (row key, limit, unit, what).
-GOALS = [("build_s", 60, "s", "build wall time"), ("peak_rss_mb", 1500, "MB", "peak RSS of the build"),
+GOALS = [("build_s", 60, "s", "build wall time"),
+         ("tree_rss_mb", 1500, "MB", "peak RSS of the build (all its processes at once)"),
          ("site_mb", 1000, "MB", "site size"), ("search_first_s", 1.5, "s", "search: page open to first result"),
          ("search_fetched_kb", 1000, "KB", "search: bytes fetched to first result")]
 GOAL_PAPERS = 50_000

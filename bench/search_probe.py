@@ -15,7 +15,8 @@ is served on 127.0.0.1 by http.server, uncompressed, so this is an upper bound o
 that compresses (GitHub Pages does) would send. Chromium reports the requests of a dedicated web
 worker to the worker's own target, not to the page's, and Pagefind fetches its index from a
 worker: so the server also counts every file it sent in that span (served_bytes: bodies, no
-headers; served_requests), the worker's included.
+headers; served_requests), the worker's included, and of those the search index's files
+(served_search_bytes: pagefind/, Pagefind's code and WebAssembly included).
 """
 
 from __future__ import annotations
@@ -118,4 +119,6 @@ def measure_search(site_dir: Path, query: str, warm_query: str = "quantization",
     before_result = [size for sent, _path, size in served if start <= sent <= shown]
     return {"engine": engine, "first_s": shown - start, "type_s": shown - typed, "warm_s": warm_shown - warm_typed,
             "fetched_bytes": fetched_bytes, "requests": requests,
-            "served_bytes": sum(before_result), "served_requests": len(before_result)}
+            "served_bytes": sum(before_result), "served_requests": len(before_result),
+            "served_search_bytes": sum(size for sent, path, size in served
+                                       if start <= sent <= shown and "/pagefind/" in path)}

@@ -52,16 +52,17 @@ def test_benchmark_runs_and_reports_sane_numbers(tmp_path):
 
     header, rows = _table(out.read_text(encoding="utf-8"))
     assert header == ["size", "papers", "runs", "generate s", "generate CPU s", "papers/s", "mkdocs build s",
-                      "build CPU s", "peak RSS MB", "site MB", "pages", "paper page median KB",
-                      "paper page max KB", "search index MB", "search from open s",
-                      "search after typing s", "warm search s", "search KB fetched"]
+                      "build CPU s", "peak RSS MB", "peak RSS all processes MB", "site MB", "pages",
+                      "paper page median KB", "paper page max KB", "search index MB", "search from open s",
+                      "search after typing s", "warm search s", "search KB fetched", "of which pagefind/ KB"]
     assert len(rows) == 1
     cells = dict(zip(header, rows[0]))
     assert cells["size"] == "60" and cells["runs"] == "1"
     for name in ["generate s", "generate CPU s", "papers/s", "mkdocs build s", "build CPU s", "peak RSS MB",
-                 "site MB", "pages", "paper page median KB", "paper page max KB", "search index MB"]:
+                 "peak RSS all processes MB", "site MB", "pages", "paper page median KB", "paper page max KB", "search index MB"]:
         assert float(cells[name]) > 0, name
-    for name in ["search from open s", "search after typing s", "warm search s", "search KB fetched"]:
+    for name in ["search from open s", "search after typing s", "warm search s", "search KB fetched",
+                 "of which pagefind/ KB"]:
         assert cells[name] == "n/a"  # --no-browser
     report = out.read_text(encoding="utf-8")
     budget_site = re.search(r"^- site size: ([\d,]+) MB \(goal <= 1,000 MB\): met at \d+ papers$", report, re.M)
@@ -75,6 +76,7 @@ def test_benchmark_runs_and_reports_sane_numbers(tmp_path):
     assert int(cells["pages"]) > row["paper_pages"]
     assert 0 < row["generate_s"] < row["build_s"]  # the build runs the generator too
     assert 50 < row["peak_rss_mb"] < 8000
+    assert 50 < row["tree_rss_mb"] < 8000  # (all processes at once, sampled from /proc every 0.1 s)
     assert row["paper_page_median_kb"] <= row["paper_page_max_kb"]
     assert 0 < row["search_index_mb"] < row["site_mb"]
 

@@ -59,7 +59,8 @@ def test_a_sharded_index_holds_every_record_once_and_lists_its_shards(tmp_path):
 
 def test_one_shard_is_the_same_index_with_an_empty_list(tmp_path):
     write_index(_records(3), tmp_path / "pagefind")
-    assert json.loads((tmp_path / "pagefind" / SHARDS_FILE).read_text()) == {"shards": [], "hidden": []}
+    assert json.loads((tmp_path / "pagefind" / SHARDS_FILE).read_text()) == {
+        "shards": [], "hidden": [], "filters": {"code": ["no", "yes"], "year": ["2000", "2001", "2002"]}}
     assert not list((tmp_path / "pagefind").glob("shard-*"))
     assert len(read_index(tmp_path / "pagefind")) == 3
 
@@ -98,3 +99,14 @@ def test_a_pagefind_error_stops_the_index_and_leaves_no_process(tmp_path, monkey
     with pytest.raises(RuntimeError, match="pagefind"):
         write_index(bad, tmp_path / "pagefind")
     assert started and all(process.poll() is not None for process in started)
+
+
+def test_the_search_box_gets_every_filter_value_from_the_shards_list_of_every_shard(tmp_path):
+    """The choices of the filters come with the shards' list, so the browser need not fetch every
+    filter chunk of every shard (Pagefind's filters()) to show them."""
+    records = _records(7)
+    records[6] = Record(records[6].url, records[6].content, records[6].meta, {**records[6].filters, "tag": ["Only here"]})
+    write_index(records, tmp_path / "pagefind", shard_size=2)
+    listed = json.loads((tmp_path / "pagefind" / SHARDS_FILE).read_text())
+    assert len(listed["shards"]) == 3
+    assert listed["filters"] == {"code": ["no", "yes"], "tag": ["Only here"], "year": ["2000", "2001", "2002"]}

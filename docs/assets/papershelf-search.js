@@ -40,6 +40,7 @@
      the others, so that each matches words as one index would), never shown. */
   var loading = null;
   var hidden = {};
+  var filterValues = {};   /* each filter's values, from papershelf-shards.json (not Pagefind's filters()) */
   function pagefind() {
     if (!loading) {
       var listed = fetch(bundle + "papershelf-shards.json").then(function (response) {
@@ -50,6 +51,7 @@
         var pf = both[0];
         hidden = {};
         both[1].hidden.forEach(function (id) { hidden[id] = true; });
+        filterValues = both[1].filters || {};
         return pf.options(OPTIONS)
           .then(function () { return pf.init(); })
           .then(function () {
@@ -123,12 +125,14 @@
       }
     }
 
-    function addFilters(pf) {
+    /* The choices come with the shards' list: Pagefind's filters() would fetch every filter chunk
+       of every shard (411 KB at 50,000 papers); a chunk is fetched only when a filter is used. */
+    function addFilters() {
       if (filterBox.firstChild) return;
-      return pf.filters().then(function (available) {
+      return Promise.resolve(filterValues).then(function (available) {
         if (filterBox.firstChild) return;
         FILTERS.forEach(function (pair) {
-          var values = Object.keys(available[pair[0]] || {}).sort();
+          var values = (available[pair[0]] || []).slice().sort();
           if (pair[0] === "year") values.reverse();
           var label = el("label", "ps-search-filter");
           label.appendChild(document.createTextNode(pair[1] + " "));
