@@ -383,8 +383,8 @@ def on_post_build(config) -> None:
         log.info(f"papershelf: {_state.from_skeletons} of {len(site.paper_pages)} paper pages made from "
                  f"{sum(1 for s in _state.skeletons.values() if s)} skeleton(s) (render/skeleton.py)")
     started = time.perf_counter()
-    records = search_index.paper_records(site.library, lambda src: _state.files.get_file_from_path(src).url)
-    records += sorted(_state.page_records, key=lambda r: r.url)
+    records = search_index.SiteRecords(site.library, lambda src: _state.files.get_file_from_path(src).url,
+                                       sorted(_state.page_records, key=lambda r: r.url))
     search_index.write_index(records, Path(config.site_dir) / "pagefind", config.theme.get("language") or "en")
     log.info(f"papershelf: search index of {len(records)} pages written in {time.perf_counter() - started:.1f} s")
 

@@ -46,7 +46,7 @@ import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 from .errors import PapershelfError, Problem
 from .library import Library, paper_src
@@ -69,29 +69,52 @@ class Record:
 def paper_records(lib: Library, url_of: Callable[[str], str]) -> list[Record]:
     """One record per paper on the site, in the Library's order. `url_of(src)` is the page's URL
     as MkDocs makes it (relative to the site root, e.g. "papers/slug/")."""
-    out = []
-    for paper in lib.papers:
-        theme = lib.theme_of(paper)
-        theme_title = theme.title if theme else ""
-        tags = [tag.label for slug in paper.tags if (tag := lib.taxonomy.tag(slug)) is not None]
-        content = "\n".join(filter(None, [
-            paper.title + ".",
-            ", ".join(paper.authors) + "." if paper.authors else "",
-            paper.abstract,
-            "Tags: " + ", ".join(tags) + "." if tags else "",
-            f"Theme: {theme_title}." if theme_title else "",
-        ]))
-        meta = {"title": paper.title, "theme": theme_title}
-        filters: dict[str, list[str]] = {"code": ["yes" if paper.code else "no"]}
-        if theme_title:
-            filters["theme"] = [theme_title]
-        if tags:
-            filters["tag"] = tags
-        if paper.year:
-            meta["year"] = filters_year = str(paper.year)
-            filters["year"] = [filters_year]
-        out.append(Record("/" + url_of(paper_src(paper.slug)), content, meta, filters))
-    return out
+    return [paper_record(paper, lib, url_of) for paper in lib.papers]
+
+
+def paper_record(paper, lib: Library, url_of: Callable[[str], str]) -> Record:
+    theme = lib.theme_of(paper)
+    theme_title = theme.title if theme else ""
+    tags = [tag.label for slug in paper.tags if (tag := lib.taxonomy.tag(slug)) is not None]
+    content = "\n".join(filter(None, [
+        paper.title + ".",
+        ", ".join(paper.authors) + "." if paper.authors else "",
+        paper.abstract,
+        "Tags: " + ", ".join(tags) + "." if tags else "",
+        f"Theme: {theme_title}." if theme_title else "",
+    ]))
+    meta = {"title": paper.title, "theme": theme_title}
+    filters: dict[str, list[str]] = {"code": ["yes" if paper.code else "no"]}
+    if theme_title:
+        filters["theme"] = [theme_title]
+    if tags:
+        filters["tag"] = tags
+    if paper.year:
+        meta["year"] = filters_year = str(paper.year)
+        filters["year"] = [filters_year]
+    return Record("/" + url_of(paper_src(paper.slug)), content, meta, filters)
+
+
+class SiteRecords(Sequence):
+    """Every paper's record, then the hand-written pages' (`pages`), made when read: `write_index`
+    reads one shard's at a time, so the build never holds every record while Pagefind runs beside
+    it (about 2.5 KB a paper: 123 MB at 50,000 papers, which took the build's processes together
+    over 1.5 GB)."""
+
+    def __init__(self, lib: Library, url_of: Callable[[str], str], pages: list[Record]) -> None:
+        self._lib, self._url_of, self._pages = lib, url_of, pages
+
+    def __len__(self) -> int:
+        return len(self._lib.papers) + len(self._pages)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[number] for number in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        papers = self._lib.papers
+        return paper_record(papers[index], self._lib, self._url_of) if index < len(papers) else \
+            self._pages[index - len(papers)]
 
 
 class _Text(HTMLParser):
@@ -162,13 +185,17 @@ VOCABULARY_URL = "/papershelf-shard-vocabulary/"
 _SHARD_CODE = ("pagefind.js", "pagefind-worker.js")
 
 
-def shards(records: list[Record], size: int = SHARD_SIZE) -> list[list[Record]]:
+def shards(records: Sequence[Record], size: int = SHARD_SIZE) -> list[list[Record]]:
     """The records split into as few shards of at most `size` as can be, dealt round-robin (in
     the Library's order, papers of one theme sit together: dealt out, every shard has the same
     mix, so their word statistics and so the scores of their results stay comparable when the
     browser merges them). Never empty: no records is one empty shard."""
-    count = max(1, -(-len(records) // size))
+    count = shard_count(len(records), size)
     return [records[number::count] for number in range(count)]
+
+
+def shard_count(records: int, size: int = SHARD_SIZE) -> int:
+    return max(1, -(-records // size))
 
 
 def shard_folder(out: Path, number: int) -> Path:
@@ -187,23 +214,30 @@ def configured_shard_size() -> int:
     return int(value)
 
 
-def write_index(records: list[Record], out: Path, language: str = "en", shard_size: int | None = None) -> None:
+def write_index(records: Sequence[Record], out: Path, language: str = "en", shard_size: int | None = None) -> None:
     """Write the Pagefind index of `records` into `out` (replaced whole: it is ours), in shards
     of at most `shard_size` records, each a Pagefind bundle of its own, written one after
     another; `out/papershelf-shards.json` lists the folders of the shards after the first, which
-    docs/assets/papershelf-search.js merges into the first (Pagefind's `mergeIndex`)."""
+    docs/assets/papershelf-search.js merges into the first (Pagefind's `mergeIndex`), and the
+    filters' values. One shard's records are read at a time (twice with several shards: once for
+    its words, once to index it), so `records` may make them when read (`SiteRecords`)."""
     binary = _binary()
     if out.exists():
         shutil.rmtree(out)
-    parts = shards(records, shard_size or configured_shard_size())
-    words = [_words(part) for part in parts]
-    every_word = set().union(*words) if len(parts) > 1 else set()
+    count = shard_count(len(records), shard_size or configured_shard_size())
+    values: dict[str, set[str]] = {}
+    words = [_words(records[number::count], values) for number in range(count)] if count > 1 else [set()]
+    every_word = set().union(*words)
     hidden = []
-    for number, part in enumerate(parts):
+    for number in range(count):
+        part = records[number::count]
+        if count == 1:
+            _words(part, values)
         folder = shard_folder(out, number)
         missing = every_word - words[number]
         _write_bundle(binary, part + [Record(VOCABULARY_URL, " ".join(sorted(missing)))] if missing else part,
                       folder, language)
+        del part
         if missing:
             hidden.append(_vocabulary_id(folder))
         for name in _UNUSED_OUTPUT + (_SHARD_CODE if number else ()):
@@ -211,28 +245,25 @@ def write_index(records: list[Record], out: Path, language: str = "en", shard_si
         if number:
             for wasm in folder.glob("wasm.*.pagefind"):
                 wasm.unlink()
-    listed = [f"{shard_folder(out, number).relative_to(out).as_posix()}/" for number in range(1, len(parts))]
-    (out / SHARDS_FILE).write_text(json.dumps({"shards": listed, "hidden": hidden, "filters": filter_values(records)},
+    listed = [f"{shard_folder(out, number).relative_to(out).as_posix()}/" for number in range(1, count)]
+    filters = {name: sorted(found) for name, found in sorted(values.items())}
+    (out / SHARDS_FILE).write_text(json.dumps({"shards": listed, "hidden": hidden, "filters": filters},
                                               sort_keys=True) + "\n", encoding="utf-8")
 
 
-def filter_values(records: list[Record]) -> dict[str, list[str]]:
-    """Every value of each filter, sorted: the search box's choices. Pagefind's own `filters()`
-    fetches every filter chunk of every shard for them (411 KB at 50,000 papers, before the first
-    result when a reader opens the box and waits), though a search without a filter needs none."""
-    values: dict[str, set[str]] = {}
-    for record in records:
-        for name, found in record.filters.items():
-            values.setdefault(name, set()).update(found)
-    return {name: sorted(found) for name, found in sorted(values.items())}
-
-
-def _words(records: list[Record]) -> set[str]:
+def _words(records: list[Record], values: dict[str, set[str]]) -> set[str]:
     """The words of the records' text as Pagefind sees them, near enough for a vocabulary record:
     split at whitespace, lowercased, without the punctuation around them (Pagefind drops it too;
-    inside a word it stays: "fine-tuning" is indexed whole, and as "fine" and "tuning")."""
-    return {word for record in records for token in record.content.split()
-            if (word := token.strip(_PUNCTUATION).lower())}
+    inside a word it stays: "fine-tuning" is indexed whole, and as "fine" and "tuning"). Adds
+    each filter's values to `values`: the search box's choices, written with the shards' list,
+    since Pagefind's own `filters()` fetches every filter chunk of every shard to list them
+    (411 KB at 50,000 papers), though a search without a filter needs none."""
+    tokens: set[str] = set()
+    for record in records:
+        tokens.update(record.content.lower().split())  # (in C: the distinct tokens are far fewer)
+        for name, found in record.filters.items():
+            values.setdefault(name, set()).update(found)
+    return {word for token in tokens if (word := token.strip(_PUNCTUATION))}
 
 
 _PUNCTUATION = string.punctuation + "“”‘’«»…–—"
