@@ -22,16 +22,16 @@ headers; served_requests), the worker's included, and of those the search index'
 from __future__ import annotations
 
 import contextlib
-import functools
-import http.server
 import os
-import threading
+import sys
 import time
 from pathlib import Path
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+# The tests' static server and Chromium settings (tests/browser_support.py), so the benchmark
+# serves and opens the site exactly as the browser tests do.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from browser_support import CHROMIUM, CHROMIUM_ARGS, QuietHandler, serve  # noqa: E402
+
 BOX = "input.md-search__input"
 RESULT = {"pagefind": ".ps-search-result", "lunr": ".md-search-result__item"}
 
@@ -49,31 +49,17 @@ def search_index_bytes(site_dir: Path) -> int:
     return index.stat().st_size if index.is_file() else 0
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    served: list | None = None  # (time sent, path, body bytes) of each file sent, when given a list
-
-    def log_message(self, *args) -> None:
-        pass
-
-    def copyfile(self, source, outputfile) -> None:
-        super().copyfile(source, outputfile)
-        if self.served is not None:
-            self.served.append((time.perf_counter(), self.path, os.fstat(source.fileno()).st_size))
-
-
 @contextlib.contextmanager
-def serve_dir(site_dir: Path, served: list | None = None):
-    """http.server on 127.0.0.1 (a free port) in a thread; yields the base URL. With `served`,
-    each file sent is appended to it as (time sent, path, body bytes)."""
-    handler = type("_CountingHandler", (_QuietHandler,), {"served": served}) if served is not None else _QuietHandler
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(site_dir)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+def serve_dir(site_dir: Path, served: list):
+    """The tests' server (`browser_support.serve`) on 127.0.0.1; yields the base URL. Each file
+    sent is appended to `served` as (time sent, path, body bytes)."""
+    class Counting(QuietHandler):
+        def copyfile(self, source, outputfile) -> None:
+            super().copyfile(source, outputfile)
+            served.append((time.perf_counter(), self.path, os.fstat(source.fileno()).st_size))
+
+    with serve(site_dir, Counting) as url:
+        yield url
 
 
 def measure_search(site_dir: Path, query: str, warm_query: str = "quantization", timeout_s: float = 180) -> dict:

@@ -9,10 +9,12 @@ changed, which makes edits to the generator's code show up in `serve` too.
 What keeps big lists fast, each checked against a plain build (tests/test_scale.py):
 - Generated pages skip PyYAML and Python-Markdown: MkDocs is handed their meta as the generator
   made it (their virtual file is the body alone), and their HTML as it is (`GeneratedPage`).
-- Material renders the nav, header, footer and config into every page, and on paper pages they
-  are always the same HTML (papers are not in the nav and all sit at the same depth; the header
-  differs only by the title), so they are rendered once per build (`generator/templates/`).
-PAPERSHELF_PLAIN_BUILD=1 turns them off (same site, slower).
+- A paper page is the same HTML as every other paper page of its kind (same themes, so the same
+  nav; all at one depth) but for its title, description, URL and content, so Material's
+  main.html runs once per kind and each page is that skeleton filled in (render/skeleton.py,
+  `_paper_page`; generator/templates/papershelf-paper.html is the paper pages' template).
+- A generated page's body is made when its page is built and dropped once written (LazyDocument).
+PAPERSHELF_PLAIN_BUILD=1 turns the first two off (same site, slower).
 
 Search is a Pagefind index (generator/search_index.py) written after the build into
 `site_dir/pagefind/` (on_post_build), from the generator's records and the text of the
@@ -22,11 +24,12 @@ Couplings beyond MkDocs' plugin events and `File.generated`, all here, checked a
 1.6.1, ProperDocs 1.6.7 and Material 9.8.2 (tests/test_hook.py names the versions):
 1. MkDocs: a plugin may set `File.page` before the nav is built (mkdocs/structure/nav.py accepts
    a `Page` there); `GeneratedPage` subclasses `Page` and overrides its public `render`.
-2. Material's templates: overrides/main.html wraps the blocks `styles`, `footer`, `config` and
-   `scripts`; generator/templates/partials/ wrap Material's `partials/header.html` and
-   `partials/nav.html`, reached as `material/partials/...` through a prefix loader. Material's
-   inline scripts are in `partials/javascripts/` and `partials/integrations/` and read only the
-   config, `base_url` and base.html's `features`: render/csp.py renders them for the policy.
+2. Material's templates: main.html prints a page's title, description, canonical URL and content
+   with no filter, `striptags | e` or `| e` (render/skeleton.py checks this on each kind of
+   paper page, and falls back to the template otherwise); overrides/main.html replaces the block
+   `config`. Material's inline scripts are in `partials/javascripts/` and
+   `partials/integrations/` and read only the config, `base_url` and base.html's `features`:
+   render/csp.py renders them for the policy. A page's `template` meta picks its template.
 3. `mkdocs serve`: its server (`on_serve`) is a wsgiref `WSGIServer` (`get_app`/`set_app`), and
    it injects its live-reload script inline right before `</body>` of each page it sends; the
    hook wraps its app so each such page's policy allows that script (render/csp.py).

@@ -46,7 +46,7 @@ import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from .errors import PapershelfError, Problem
 from .library import Library, paper_src
@@ -185,13 +185,14 @@ VOCABULARY_URL = "/papershelf-shard-vocabulary/"
 _SHARD_CODE = ("pagefind.js", "pagefind-worker.js")
 
 
-def shards(records: Sequence[Record], size: int = SHARD_SIZE) -> list[list[Record]]:
+def shards(records: Sequence[Record], size: int = SHARD_SIZE) -> Iterator[list[Record]]:
     """The records split into as few shards of at most `size` as can be, dealt round-robin (in
     the Library's order, papers of one theme sit together: dealt out, every shard has the same
     mix, so their word statistics and so the scores of their results stay comparable when the
-    browser merges them). Never empty: no records is one empty shard."""
+    browser merges them), one shard at a time. Never none: no records is one empty shard."""
     count = shard_count(len(records), size)
-    return [records[number::count] for number in range(count)]
+    for number in range(count):
+        yield records[number::count]
 
 
 def shard_count(records: int, size: int = SHARD_SIZE) -> int:
@@ -224,13 +225,13 @@ def write_index(records: Sequence[Record], out: Path, language: str = "en", shar
     binary = _binary()
     if out.exists():
         shutil.rmtree(out)
-    count = shard_count(len(records), shard_size or configured_shard_size())
+    size = shard_size or configured_shard_size()
+    count = shard_count(len(records), size)
     values: dict[str, set[str]] = {}
-    words = [_words(records[number::count], values) for number in range(count)] if count > 1 else [set()]
+    words = [_words(part, values) for part in shards(records, size)] if count > 1 else [set()]
     every_word = set().union(*words)
     hidden = []
-    for number in range(count):
-        part = records[number::count]
+    for number, part in enumerate(shards(records, size)):
         if count == 1:
             _words(part, values)
         folder = shard_folder(out, number)

@@ -236,17 +236,23 @@ def test_a_reading_path_slug_index_is_an_error_with_its_line(project):
     assert "Traceback" not in build.stderr
 
 
-def test_a_theme_slug_index_is_an_error_with_its_line(project):
-    text = (project / "tags.yml").read_text(encoding="utf-8")
-    text = text.replace("- slug: retrieval\n", "- slug: index\n", 1).replace("theme: retrieval\n", "theme: index\n")
+def _reserved_slug_is_an_error_with_its_line(project, text: str, kind: str) -> None:
+    """tags.yml edited to `text`, with a `kind` ("theme" or "tag") slugged `index`: check and build
+    both stop at its line, without a traceback."""
     (project / "tags.yml").write_text(text, encoding="utf-8")
     line = text.splitlines().index("  - slug: index") + 1
     check = papershelf("check", "--root", str(project))
     assert check.returncode == 1
-    assert f"tags.yml:{line}:11: theme slug 'index' is reserved" in check.stdout + check.stderr
+    assert f"tags.yml:{line}:11: {kind} slug 'index' is reserved" in check.stdout + check.stderr
     build = mkdocs_build(project, project.parent / "site")
-    assert build.returncode != 0 and "theme slug 'index' is reserved" in build.stderr
+    assert build.returncode != 0 and f"{kind} slug 'index' is reserved" in build.stderr
     assert "Traceback" not in build.stderr
+
+
+def test_a_theme_slug_index_is_an_error_with_its_line(project):
+    text = (project / "tags.yml").read_text(encoding="utf-8")
+    text = text.replace("- slug: retrieval\n", "- slug: index\n", 1).replace("theme: retrieval\n", "theme: index\n")
+    _reserved_slug_is_an_error_with_its_line(project, text, "theme")
 
 
 def test_a_tag_slug_index_is_an_error_with_its_line(project):
@@ -255,14 +261,7 @@ def test_a_tag_slug_index_is_an_error_with_its_line(project):
     tags_at = text.index("\ntags:")
     first = re.search(r"\n  - slug: ([a-z0-9-]+)\n", text[tags_at:])
     text = text[:tags_at] + text[tags_at:].replace(first.group(0), "\n  - slug: index\n", 1)
-    (project / "tags.yml").write_text(text, encoding="utf-8")
-    line = text.splitlines().index("  - slug: index") + 1
-    check = papershelf("check", "--root", str(project))
-    assert check.returncode == 1
-    assert f"tags.yml:{line}:11: tag slug 'index' is reserved" in check.stdout + check.stderr
-    build = mkdocs_build(project, project.parent / "site")
-    assert build.returncode != 0 and "tag slug 'index' is reserved" in build.stderr
-    assert "Traceback" not in build.stderr
+    _reserved_slug_is_an_error_with_its_line(project, text, "tag")
 
 
 def test_two_generated_files_at_one_url_are_an_error_never_an_overwrite(monkeypatch):

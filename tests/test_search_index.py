@@ -28,12 +28,12 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 def test_shards_are_as_few_as_the_size_allows_and_dealt_round_robin():
     records = _records(7)
-    parts = shards(records, 3)
+    parts = list(shards(records, 3))
     assert [len(part) for part in parts] == [3, 2, 2]
     assert parts[0] == [records[0], records[3], records[6]]
     assert sorted((r for part in parts for r in part), key=lambda r: r.url) == records
-    assert shards(records, 7) == [records]
-    assert shards([], 5) == [[]]
+    assert list(shards(records, 7)) == [records]
+    assert list(shards([], 5)) == [[]]
 
 
 def test_a_sharded_index_holds_every_record_once_and_lists_its_shards(tmp_path):

@@ -32,8 +32,8 @@ _ICON = re.compile(r'<svg xmlns="http://www\.w3\.org/2000/svg" viewBox="([0-9. ]
 _KEEP = re.compile(r'(<(?:pre|textarea|script|style|code|kbd)\b.*?</(?:pre|textarea|script|style|code|kbd)\s*>'
                    r'|<!--.*?-->)', re.S | re.I)
 _KEEP_ATTRIBUTE = re.compile(r'(="[^"]*(?:[\t\n\r\f]|  )[^"]*")')
+_LINE_BREAK_RUN = re.compile(r"(?:[ \t\r\f]+\n|\n[ \t\r\f\n])[ \t\n\r\f]*")
 _SPACE_RUN = re.compile(r"[ \t\r\f]{2,}")
-_BLANK = " \t\r\f"  # whitespace other than a line break
 
 
 def icon_id(svg: str) -> str:
@@ -55,33 +55,22 @@ def use_sprite(html: str, sprite_url: str, icons: dict[str, tuple[str, str]]) ->
 
 def _has_run(text: str) -> bool:
     """Whether `text` may hold a run of whitespace: substring tests, much quicker than a regex
-    scan, and most parts of a page whose shared chrome is already collapsed have none."""
+    scan (the parts between two <pre>, <script>... often have none)."""
     return ("  " in text or "\n " in text or " \n" in text or "\n\n" in text or "\t" in text or "\r" in text
             or "\f" in text)
 
 
 def _collapse_text(text: str) -> str:
-    """The rule on text with nothing kept: line by line with str methods (C speed), since a regex
-    scan for runs stops at every space of the page and was a fifth of a 10,000-paper build.
-    A run holding a line break is the blanks that end one line, the lines that are blank and
-    the blanks that start the next: it becomes the one line break between the two lines."""
-    lines = text.split("\n")
-    if len(lines) > 1:
-        kept = [lines[0].rstrip(_BLANK)]
-        kept += [line for line in (middle.strip(_BLANK) for middle in lines[1:-1]) if line]
-        kept.append(lines[-1].lstrip(_BLANK))
-        text = "\n".join(kept)
-    if "  " in text or "\t" in text or "\r" in text or "\f" in text:
-        text = _SPACE_RUN.sub(" ", text)
-    return text
+    return _SPACE_RUN.sub(" ", _LINE_BREAK_RUN.sub("\n", text))
 
 
 def collapse_whitespace(html: str) -> str:
     """`html` without runs of whitespace where they do not show (see the module's docstring).
 
-    Collapsing parts of a page and then the whole page gives the same bytes as collapsing the
-    whole page once (a run across two parts is collapsed again as one), so the hook collapses
-    paper pages' shared chrome once per build and each whole page after."""
+    A paper page made from a skeleton (render/skeleton.py) is collapsed in two parts: the
+    skeleton once, its content on each page; render/skeleton.py `fits` keeps the content from
+    meeting the skeleton's text with whitespace on both sides, where one whole-page pass would
+    have joined two runs."""
     parts = _KEEP.split(html)
     for i in range(0, len(parts), 2):  # (odd parts are what _KEEP matched)
         text = parts[i]
